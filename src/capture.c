@@ -1,0 +1,2 @@
+/* capture.c: stub, being written. */
+#include "sv.h"

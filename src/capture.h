@@ -1,0 +1,3 @@
+#ifndef CAPTURE_H
+#define CAPTURE_H
+#endif

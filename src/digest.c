@@ -1,0 +1,2 @@
+/* digest.c: stub, being written. */
+#include "sv.h"

@@ -1,0 +1,3 @@
+#ifndef DIGEST_H
+#define DIGEST_H
+#endif

@@ -1,0 +1,2 @@
+/* engine.c: stub, being written. */
+#include "sv.h"

@@ -1,0 +1,3 @@
+#ifndef ENGINE_H
+#define ENGINE_H
+#endif

@@ -1,0 +1,2 @@
+/* ipfrag.c: stub, being written. */
+#include "sv.h"

@@ -1,0 +1,2 @@
+/* report.c: stub, being written. */
+#include "sv.h"

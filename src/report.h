@@ -1,0 +1,3 @@
+#ifndef REPORT_H
+#define REPORT_H
+#endif

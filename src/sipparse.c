@@ -1,0 +1,2 @@
+/* sipparse.c: stub, being written. */
+#include "sv.h"

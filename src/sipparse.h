@@ -1,0 +1,3 @@
+#ifndef SIPPARSE_H
+#define SIPPARSE_H
+#endif

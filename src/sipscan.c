@@ -1,0 +1,2 @@
+/* sipscan.c: stub, being written. */
+#include "sv.h"

@@ -1,0 +1,2 @@
+/* tcpreasm.c: stub, being written. */
+#include "sv.h"

@@ -1,0 +1,2 @@
+/* tracker.c: stub, being written. */
+#include "sv.h"

@@ -1,0 +1,3 @@
+#!/bin/sh
+# golden: not written yet.
+echo "not written"; exit 1

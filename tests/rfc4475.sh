@@ -1,0 +1,3 @@
+#!/bin/sh
+# rfc4475: not written yet.
+echo "not written"; exit 1

@@ -1,0 +1,3 @@
+#!/bin/sh
+# store: not written yet.
+echo "not written"; exit 1

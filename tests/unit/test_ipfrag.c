@@ -1,0 +1,2 @@
+/* test_ipfrag.c: stub until the module's tests are written; fails on purpose. */
+int main(void) { return 1; }

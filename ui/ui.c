@@ -1,0 +1,2 @@
+/* ui.c: stub. */
+#include "ui.h"

@@ -1,0 +1,3 @@
+#ifndef UI_H
+#define UI_H
+#endif
