@@ -1,0 +1,2 @@
+/* config.c: stub, being written. */
+#include "sv.h"

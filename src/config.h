@@ -1,0 +1,3 @@
+#ifndef CONFIG_H
+#define CONFIG_H
+#endif

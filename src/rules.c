@@ -1,0 +1,2 @@
+/* rules.c: stub, being written. */
+#include "sv.h"

@@ -1,0 +1,3 @@
+#ifndef RULES_H
+#define RULES_H
+#endif

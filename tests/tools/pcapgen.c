@@ -1,0 +1,2 @@
+/* pcapgen.c: stub. */
+int main(void) { return 1; }

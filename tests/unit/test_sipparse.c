@@ -1,0 +1,2 @@
+/* test_sipparse.c: stub until the module tests are written; fails on purpose. */
+int main(void) { return 1; }
