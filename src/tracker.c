@@ -1,2 +1,709 @@
-/* tracker.c: stub, being written. */
-#include "sv.h"
+/*
+ * tracker.c: SIP messages grouped into calls, transactions and the
+ * authentication sequence (see tracker.h for the model).
+ *
+ * Workload: every SIP message of the capture passes through
+ * tracker_message() once, so it does one hash lookup by Call-ID, one copy of
+ * the bytes and a short linear walk over the call's few transactions.  Calls
+ * wait in a FIFO in order of first message; tracker_tick() hands the head
+ * over as soon as it is done, so output is in order and memory is set by the
+ * calls still in progress.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include <uthash.h>
+
+#include "sipscan.h"
+#include "tracker.h"
+
+/* The tracker's wrapper around a call: struct call must stay first. */
+struct tcall {
+	struct call	 c;
+	UT_hash_handle	 hh;
+	TAILQ_ENTRY(tcall) q;
+	int		 invite_txn;	/* last initial INVITE (or request) txn, -1 none */
+	int		 bye_done;	/* a BYE got its final response */
+	int		 queued;	/* 1 active FIFO, 2 kept list */
+};
+
+TAILQ_HEAD(tcall_list, tcall);
+
+struct tracker {
+	struct tracker_config cfg;
+	struct sv_stats	*st;
+	tracker_done_fn	 done;
+	void		*arg;
+	struct tcall	*by_id;		/* uthash head */
+	struct tcall_list active;	/* in order of first message */
+	struct tcall_list kept;		/* done calls kept for the TUI */
+	size_t		 n_active, n_kept;
+	uint64_t	 next_id;
+	int64_t		 now;		/* latest capture time seen */
+};
+
+static const char *const tracker_state_names[CALL__MAX] = {
+	[CALL_CALLING] = "calling",
+	[CALL_EARLY] = "early",
+	[CALL_ANSWERED] = "answered",
+	[CALL_REJECTED] = "rejected",
+	[CALL_CANCELLED] = "cancelled",
+	[CALL_TIMEDOUT] = "timed-out",
+};
+
+/* Name of a call state ("answered", "rejected", ...). */
+const char *
+tracker_state_name(enum call_state s)
+{
+	if ((unsigned)s >= CALL__MAX)
+		return "?";
+	return tracker_state_names[s];
+}
+
+/* First line of a message (from msg->line). */
+const char *
+msg_first_line(const struct msg *m)
+{
+	return m->line != NULL ? m->line : "";
+}
+
+/* CSeq method of a message (from msg->line). */
+const char *
+msg_cseq_method(const struct msg *m)
+{
+	if (m->line == NULL)
+		return "";
+	return m->line + strlen(m->line) + 1;
+}
+
+/* Fill a configuration with the defaults. */
+void
+tracker_config_default(struct tracker_config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->max_calls = 200000;
+	c->max_msgs_per_call = 10000;
+	c->linger = 5 * 1000000LL;		/* Timer K (T4) */
+	c->auth_linger = 32 * 1000000LL;	/* Timer B: wait for the retry */
+	c->timer_b = 32 * 1000000LL;		/* 64 * T1 */
+	c->idle = 3600 * 1000000LL;
+}
+
+/* Duplicate a slice as a NUL-terminated string (never NULL on success). */
+static char *
+tracker_strdup(struct sv_str s)
+{
+	char *p = malloc(s.len + 1);
+
+	if (p == NULL)
+		return NULL;
+	if (s.len > 0)
+		memcpy(p, s.s, s.len);
+	p[s.len] = '\0';
+	return p;
+}
+
+/* Free a call and everything it owns (for calls built outside the tracker too). */
+void
+call_free(struct call *c)
+{
+	int i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n_msgs; i++) {
+		free(c->msgs[i].raw);
+		free(c->msgs[i].line);
+	}
+	for (i = 0; i < c->n_txns; i++) {
+		free(c->txns[i].branch);
+		free(c->txns[i].method);
+	}
+	free(c->msgs);
+	free(c->txns);
+	free(c->auth);
+	free(c->call_id);
+	free(c->method);
+	free(c->caller);
+	free(c->callee);
+	free(c->ruri);
+	free(c->user_agent);
+	free(c);
+}
+
+/* Grow an array of elements of size sz to hold one more; 0 on success. */
+static int
+tracker_grow(void **arr, int *cap, int n, size_t sz)
+{
+	void *p;
+	int ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 8;
+	p = realloc(*arr, (size_t)ncap * sz);
+	if (p == NULL)
+		return -1;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+/* Create a tracker counting into st and handing done calls to done. */
+struct tracker *
+tracker_new(const struct tracker_config *c, struct sv_stats *st,
+    tracker_done_fn done, void *arg)
+{
+	struct tracker *t = calloc(1, sizeof *t);
+
+	if (t == NULL)
+		return NULL;
+	t->cfg = *c;
+	if (t->cfg.max_calls == 0)
+		t->cfg.max_calls = 1;
+	t->st = st;
+	t->done = done;
+	t->arg = arg;
+	TAILQ_INIT(&t->active);
+	TAILQ_INIT(&t->kept);
+	t->next_id = 1;
+	return t;
+}
+
+/* Unlink a call from the hash and whichever list holds it. */
+static void
+tracker_unlink(struct tracker *t, struct tcall *tc)
+{
+	if (tc->queued == 1) {
+		HASH_DEL(t->by_id, tc);
+		TAILQ_REMOVE(&t->active, tc, q);
+		t->n_active--;
+	} else if (tc->queued == 2) {
+		TAILQ_REMOVE(&t->kept, tc, q);
+		t->n_kept--;
+	}
+	tc->queued = 0;
+}
+
+/* Free the tracker and every call it holds. */
+void
+tracker_free(struct tracker *t)
+{
+	struct tcall *tc;
+
+	if (t == NULL)
+		return;
+	while ((tc = TAILQ_FIRST(&t->active)) != NULL) {
+		tracker_unlink(t, tc);
+		call_free(&tc->c);
+	}
+	while ((tc = TAILQ_FIRST(&t->kept)) != NULL) {
+		tracker_unlink(t, tc);
+		call_free(&tc->c);
+	}
+	free(t);
+}
+
+/* Calls currently held. */
+size_t
+tracker_held(const struct tracker *t)
+{
+	return t->n_active + t->n_kept;
+}
+
+/* Release a done call's raw bytes (its summary stays). */
+static void
+tracker_release_raw(struct call *c)
+{
+	int i;
+
+	for (i = 0; i < c->n_msgs; i++) {
+		free(c->msgs[i].raw);
+		c->msgs[i].raw = NULL;
+	}
+}
+
+/* Hand a call to the done callback, then keep or free it. */
+static void
+tracker_emit(struct tracker *t, struct tcall *tc)
+{
+	tracker_unlink(t, tc);
+	tc->c.done = 1;
+	if (t->done != NULL)
+		t->done(t->arg, &tc->c);
+	if (t->cfg.keep_calls) {
+		if (!t->cfg.keep_raw)
+			tracker_release_raw(&tc->c);
+		TAILQ_INSERT_TAIL(&t->kept, tc, q);
+		tc->queued = 2;
+		t->n_kept++;
+	} else
+		call_free(&tc->c);
+}
+
+/*
+ * Settle a call's state at capture time now: a request with no final
+ * response within Timer B (INVITE) or Timer F (others) has timed out.
+ */
+static void
+tracker_settle(struct tracker *t, struct tcall *tc, int64_t now)
+{
+	struct call *c = &tc->c;
+
+	if ((c->state == CALL_CALLING || c->state == CALL_EARLY) &&
+	    now - c->last_ts > t->cfg.timer_b)
+		c->state = CALL_TIMEDOUT;
+}
+
+/* Whether a call is done at capture time now (nothing more is expected). */
+static int
+tracker_is_done(struct tracker *t, struct tcall *tc, int64_t now)
+{
+	struct call *c = &tc->c;
+	int64_t quiet = now - c->last_ts;
+
+	tracker_settle(t, tc, now);
+	switch (c->state) {
+	case CALL_TIMEDOUT:
+		return 1;
+	case CALL_REJECTED:
+		if (c->final_code == 401 || c->final_code == 407)
+			return quiet > t->cfg.auth_linger;
+		return quiet > t->cfg.linger;
+	case CALL_CANCELLED:
+		return quiet > t->cfg.linger;
+	case CALL_ANSWERED:
+		if (c->method == NULL || strcmp(c->method, "INVITE") != 0 ||
+		    tc->bye_done)
+			return quiet > t->cfg.linger;
+		return quiet > t->cfg.idle;
+	default:
+		return 0;
+	}
+}
+
+/* Push a call out to make room: the oldest done one, else the oldest. */
+static void
+tracker_evict(struct tracker *t)
+{
+	struct tcall *tc;
+	int scanned = 0;
+
+	t->st->calls_limit_hits++;
+	if (t->n_kept > 0) {
+		tc = TAILQ_FIRST(&t->kept);
+		tracker_unlink(t, tc);
+		call_free(&tc->c);
+		t->st->calls_evicted++;
+		return;
+	}
+	TAILQ_FOREACH(tc, &t->active, q) {
+		if (tracker_is_done(t, tc, t->now))
+			break;
+		if (++scanned > 1024) {
+			tc = NULL;
+			break;
+		}
+	}
+	if (tc == NULL)
+		tc = TAILQ_FIRST(&t->active);
+	if (tc == NULL)
+		return;
+	t->st->calls_evicted++;
+	tracker_emit(t, tc);
+	if (t->cfg.keep_calls && (tc = TAILQ_FIRST(&t->kept)) != NULL) {
+		tracker_unlink(t, tc);
+		call_free(&tc->c);
+	}
+}
+
+/* Create a call for the message just scanned. */
+static struct tcall *
+tracker_call_new(struct tracker *t, const struct sv_meta *m,
+    const struct sip_msg *sm)
+{
+	struct tcall *tc;
+	struct call *c;
+
+	while (tracker_held(t) >= t->cfg.max_calls && tracker_held(t) > 0)
+		tracker_evict(t);
+	tc = calloc(1, sizeof *tc);
+	if (tc == NULL)
+		return NULL;
+	c = &tc->c;
+	c->priv = tc;
+	tc->invite_txn = -1;
+	c->id = t->next_id++;
+	c->call_id = tracker_strdup(sm->call_id);
+	c->method = tracker_strdup(sm->is_request ? sm->method : sm->cseq_method);
+	c->caller = tracker_strdup(sm->from_uri);
+	c->callee = tracker_strdup(sm->to_uri);
+	c->ruri = tracker_strdup(sm->is_request ? sm->ruri : SV_STR_NULL);
+	c->first_ts = c->last_ts = m->ts;
+	if (sm->is_request) {
+		c->src = m->src;
+		c->dst = m->dst;
+	} else {
+		c->src = m->dst;
+		c->dst = m->src;
+	}
+	c->transport = (uint8_t)m->transport;
+	c->state = CALL_CALLING;
+	if (c->call_id == NULL || c->method == NULL || c->caller == NULL ||
+	    c->callee == NULL || c->ruri == NULL) {
+		call_free(c);
+		return NULL;
+	}
+	HASH_ADD_KEYPTR(hh, t->by_id, c->call_id, sm->call_id.len, tc);
+	TAILQ_INSERT_TAIL(&t->active, tc, q);
+	tc->queued = 1;
+	t->n_active++;
+	t->st->calls++;
+	return tc;
+}
+
+/*
+ * The transaction key of a message: the top-Via branch when it carries the
+ * RFC 3261 magic cookie, else a key built from CSeq number, From tag and
+ * sent-by (RFC 3261 17.2.3's fallback for RFC 2543 peers).
+ */
+static size_t
+tracker_txn_key(const struct sip_msg *sm, char *buf, size_t len)
+{
+	int n;
+
+	if (sm->via_branch.len >= 7 && strncmp(sm->via_branch.s, "z9hG4bK", 7) == 0) {
+		n = snprintf(buf, len, "%.*s", (int)sm->via_branch.len,
+		    sm->via_branch.s);
+	} else {
+		n = snprintf(buf, len, "2543|%u|%.*s|%.*s:%u|%.*s", sm->cseq,
+		    (int)sm->from_tag.len, sm->from_tag.s ? sm->from_tag.s : "",
+		    (int)sm->via_host.len, sm->via_host.s ? sm->via_host.s : "",
+		    sm->via_port, (int)sm->via_branch.len,
+		    sm->via_branch.s ? sm->via_branch.s : "");
+	}
+	if (n < 0)
+		return 0;
+	return (size_t)n < len ? (size_t)n : len - 1;
+}
+
+/* Find a transaction by key and method; -1 when none. */
+static int
+tracker_txn_find(struct call *c, const char *key, struct sv_str method)
+{
+	int i;
+
+	for (i = c->n_txns - 1; i >= 0; i--) {
+		struct txn *x = &c->txns[i];
+		if (x->branch != NULL && strcmp(x->branch, key) == 0 &&
+		    sv_str_ieq(method, x->method))
+			return i;
+	}
+	return -1;
+}
+
+/* Add a transaction; returns its index or -1 on allocation failure. */
+static int
+tracker_txn_add(struct call *c, const char *key, struct sv_str method,
+    uint32_t cseq)
+{
+	struct txn *x;
+
+	if (tracker_grow((void **)&c->txns, &c->cap_txns, c->n_txns,
+	    sizeof *c->txns) != 0)
+		return -1;
+	x = &c->txns[c->n_txns];
+	memset(x, 0, sizeof *x);
+	x->branch = strdup(key);
+	x->method = tracker_strdup(method);
+	x->cseq = cseq;
+	x->req = -1;
+	x->final = -1;
+	x->ack = -1;
+	if (x->branch == NULL || x->method == NULL) {
+		free(x->branch);
+		free(x->method);
+		return -1;
+	}
+	return c->n_txns++;
+}
+
+/* Record one step of the authentication sequence. */
+static void
+tracker_auth(struct call *c, enum auth_step step, int msg, int txn, int code)
+{
+	struct auth_event *e;
+
+	if (tracker_grow((void **)&c->auth, &c->cap_auth, c->n_auth,
+	    sizeof *c->auth) != 0)
+		return;
+	e = &c->auth[c->n_auth++];
+	e->step = step;
+	e->msg = msg;
+	e->txn = txn;
+	e->code = code;
+}
+
+/* Whether an earlier message of the same transaction has identical bytes. */
+static int
+tracker_same_as_earlier(const struct call *c, int txn, int upto,
+    const char *buf, size_t len)
+{
+	int i;
+
+	for (i = upto - 1; i >= 0; i--) {
+		const struct msg *o = &c->msgs[i];
+		if (o->txn == txn && o->len == len && o->raw != NULL &&
+		    memcmp(o->raw, buf, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether a message carries credentials (Authorization or Proxy-Authorization). */
+static int
+tracker_has_credentials(const struct sip_msg *sm)
+{
+	int i;
+
+	for (i = 0; i < sm->n_auth; i++)
+		if (sm->auth[i].kind == SIP_AUTH_AUTHORIZATION ||
+		    sm->auth[i].kind == SIP_AUTH_PROXY_AUTHORIZATION)
+			return 1;
+	return 0;
+}
+
+/* Update the call's state for a request (new transactions only). */
+static void
+tracker_state_request(struct tcall *tc, const struct sip_msg *sm, int txn)
+{
+	struct call *c = &tc->c;
+	int initial = sm->to_tag.s == NULL;
+
+	if (sv_str_ieq(sm->method, "CANCEL")) {
+		if (c->state == CALL_CALLING || c->state == CALL_EARLY)
+			c->state = CALL_CANCELLED;
+		return;
+	}
+	if (sv_str_ieq(sm->method, "ACK") || !initial)
+		return;
+	/* An initial request of the call's own method: a new attempt. */
+	if (c->method != NULL && sv_str_ieq(sm->method, c->method)) {
+		tc->invite_txn = txn;
+		if (c->state != CALL_ANSWERED) {
+			c->state = CALL_CALLING;
+			c->final_code = 0;
+		}
+	}
+}
+
+/* Update the call's state for a response that is not a retransmission. */
+static void
+tracker_state_response(struct tcall *tc, const struct sip_msg *sm, int txn)
+{
+	struct call *c = &tc->c;
+
+	if (sv_str_ieq(sm->cseq_method, "BYE") && sm->status >= 200) {
+		tc->bye_done = 1;
+		return;
+	}
+	if (tc->invite_txn < 0 && c->txns[txn].req < 0 &&
+	    c->method != NULL && sv_str_ieq(sm->cseq_method, c->method))
+		tc->invite_txn = txn;	/* request not captured */
+	if (txn != tc->invite_txn)
+		return;
+	if (sm->status < 200) {
+		if (sm->status > 100 && c->state == CALL_CALLING)
+			c->state = CALL_EARLY;
+		return;
+	}
+	if (c->state == CALL_ANSWERED)
+		return;		/* a second final (forking) keeps the answer */
+	c->final_code = sm->status;
+	if (sm->status < 300)
+		c->state = CALL_ANSWERED;
+	else if (sm->status == 487)
+		c->state = CALL_CANCELLED;
+	else
+		c->state = CALL_REJECTED;
+}
+
+/* Take one SIP message (copied); the sink function of the decoder. */
+void
+tracker_message(void *arg, const struct sv_meta *m, const char *buf,
+    size_t len)
+{
+	struct tracker *t = arg;
+	struct sip_msg sm;
+	struct tcall *tc;
+	struct call *c;
+	struct msg *ms;
+	struct sv_str key_method;
+	char key[512];
+	int idx, txn, retrans = 0;
+	char *raw;
+
+	if (m->ts > t->now)
+		t->now = m->ts;
+	if (sipscan_parse(buf, len, &sm) != 0 || sm.call_id.len == 0) {
+		t->st->sip_malformed++;
+		t->st->drop[SV_DROP_SIP_MALFORMED]++;
+		return;
+	}
+	t->st->sip_messages++;
+	if (sm.bad)
+		t->st->sip_malformed++;
+	HASH_FIND(hh, t->by_id, sm.call_id.s, sm.call_id.len, tc);
+	if (tc == NULL && (tc = tracker_call_new(t, m, &sm)) == NULL)
+		return;
+	c = &tc->c;
+	if (m->ts > c->last_ts)
+		c->last_ts = m->ts;
+	if (c->user_agent == NULL) {
+		if (sm.user_agent.s != NULL)
+			c->user_agent = tracker_strdup(sm.user_agent);
+		else if (sm.server.s != NULL)
+			c->user_agent = tracker_strdup(sm.server);
+	}
+	if (c->n_msgs >= t->cfg.max_msgs_per_call) {
+		c->truncated++;
+		return;
+	}
+
+	/* Transaction: an ACK of a non-2xx final belongs to the INVITE's. */
+	tracker_txn_key(&sm, key, sizeof key);
+	key_method = sm.cseq_method;
+	if (sm.is_request && sv_str_ieq(sm.method, "ACK")) {
+		txn = tracker_txn_find(c, key, (struct sv_str){ "INVITE", 6 });
+		if (txn < 0)
+			txn = tracker_txn_find(c, key, key_method);
+	} else
+		txn = tracker_txn_find(c, key, key_method);
+	if (txn < 0 && (txn = tracker_txn_add(c, key, key_method, sm.cseq)) < 0)
+		return;
+
+	if (tracker_grow((void **)&c->msgs, &c->cap_msgs, c->n_msgs,
+	    sizeof *c->msgs) != 0)
+		return;
+	idx = c->n_msgs;
+
+	if (sm.is_request) {
+		struct txn *x = &c->txns[txn];
+		if (sv_str_ieq(sm.method, "ACK") &&
+		    !sv_str_ieq((struct sv_str){ x->method, strlen(x->method) }, "ACK")) {
+			if (x->ack >= 0)
+				retrans = 1;
+			else
+				x->ack = idx;
+		} else if (x->req >= 0)
+			retrans = 1;
+		else {
+			x->req = idx;
+			x->has_credentials = tracker_has_credentials(&sm);
+		}
+	} else {
+		struct txn *x = &c->txns[txn];
+		if (sm.status >= 200 && x->final < 0) {
+			x->final = idx;
+			x->final_code = sm.status;
+		} else
+			retrans = tracker_same_as_earlier(c, txn, idx, buf, len);
+	}
+
+	raw = malloc(len ? len : 1);
+	ms = &c->msgs[idx];
+	memset(ms, 0, sizeof *ms);
+	ms->line = malloc(sm.first_line.len + sm.cseq_method.len + 2);
+	if (raw == NULL || ms->line == NULL) {
+		free(raw);
+		free(ms->line);
+		ms->line = NULL;
+		return;
+	}
+	memcpy(raw, buf, len);
+	memcpy(ms->line, sm.first_line.s, sm.first_line.len);
+	ms->line[sm.first_line.len] = '\0';
+	memcpy(ms->line + sm.first_line.len + 1, sm.cseq_method.s,
+	    sm.cseq_method.len);
+	ms->line[sm.first_line.len + 1 + sm.cseq_method.len] = '\0';
+	ms->raw = raw;
+	ms->len = (uint32_t)len;
+	ms->ts = m->ts;
+	ms->frame = m->frame;
+	ms->src = m->src;
+	ms->dst = m->dst;
+	ms->transport = (uint8_t)m->transport;
+	ms->source = m->source;
+	ms->is_request = (uint8_t)sm.is_request;
+	ms->retrans = (uint8_t)retrans;
+	ms->fragmented = m->fragmented;
+	ms->status = (uint16_t)sm.status;
+	ms->cseq = sm.cseq;
+	ms->bad = sm.bad;
+	ms->txn = txn;
+	c->n_msgs++;
+
+	if (retrans) {
+		t->st->retransmissions++;
+		return;
+	}
+	if (sm.is_request) {
+		tracker_state_request(tc, &sm, txn);
+		if (c->txns[txn].req == idx && c->txns[txn].has_credentials)
+			tracker_auth(c, AUTH_ANSWER, idx, txn, 0);
+	} else {
+		tracker_state_response(tc, &sm, txn);
+		if (sm.status >= 200 && c->txns[txn].final == idx) {
+			if (c->txns[txn].has_credentials)
+				tracker_auth(c, AUTH_RESULT, idx, txn, sm.status);
+			if (sm.status == 401 || sm.status == 407)
+				tracker_auth(c, AUTH_CHALLENGE, idx, txn, sm.status);
+		}
+	}
+}
+
+/* Advance capture time: time calls out and hand over the done ones. */
+void
+tracker_tick(struct tracker *t, int64_t now)
+{
+	struct tcall *tc;
+
+	if (now > t->now)
+		t->now = now;
+	while ((tc = TAILQ_FIRST(&t->active)) != NULL &&
+	    tracker_is_done(t, tc, t->now))
+		tracker_emit(t, tc);
+}
+
+/* End of input: hand over every call still held, as it stands. */
+void
+tracker_finish(struct tracker *t)
+{
+	struct tcall *tc;
+
+	while ((tc = TAILQ_FIRST(&t->active)) != NULL) {
+		tracker_settle(t, tc, t->now);
+		tracker_emit(t, tc);
+	}
+}
+
+/* The latest capture time the tracker has seen. */
+int64_t
+tracker_now(const struct tracker *t)
+{
+	return t->now;
+}
+
+/* Call fn for every call held, active ones first, in order of first message. */
+void
+tracker_foreach(struct tracker *t, void (*fn)(void *, struct call *), void *arg)
+{
+	struct tcall *tc;
+
+	TAILQ_FOREACH(tc, &t->kept, q)
+		fn(arg, &tc->c);
+	TAILQ_FOREACH(tc, &t->active, q)
+		fn(arg, &tc->c);
+}

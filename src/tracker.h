@@ -51,7 +51,8 @@ struct msg {
 
 /* One transaction of a call. */
 struct txn {
-	char		*branch;	/* owned; NULL for RFC 2543 keys */
+	char		*branch;	/* owned top-Via branch; for RFC 2543 peers a
+					   key "2543|cseq|from-tag|sent-by|branch" */
 	char		*method;	/* owned CSeq method */
 	uint32_t	 cseq;
 	int		 req;		/* index of its first request in call->msgs */
@@ -68,6 +69,10 @@ enum auth_step {
 	AUTH_RESULT,		/* the final response to an answer */
 };
 
+/*
+ * A 401/407 that answers credentials is recorded twice: AUTH_RESULT, then
+ * AUTH_CHALLENGE, for the same message.
+ */
 struct auth_event {
 	enum auth_step	 step;
 	int		 msg;		/* index in call->msgs */
@@ -139,6 +144,11 @@ const char *tracker_state_name(enum call_state s);
 const char *msg_first_line(const struct msg *m);
 /* CSeq method of a message (from msg->line). */
 const char *msg_cseq_method(const struct msg *m);
+/* The latest capture time the tracker has seen. */
+int64_t	 tracker_now(const struct tracker *t);
+/* Call fn for every call held: done (kept) ones, then active ones. */
+void	 tracker_foreach(struct tracker *t, void (*fn)(void *, struct call *),
+	    void *arg);
 /* Free a call and everything it owns (for calls built outside the tracker too). */
 void	 call_free(struct call *c);
 
