@@ -1,0 +1,3 @@
+#!/bin/sh
+# tui.sh: not written yet.
+echo "not written"; exit 1

@@ -1,0 +1,2 @@
+/* ui_diag.c: being written. */
+#include "ui.h"

@@ -1,0 +1,2 @@
+/* ui_draw.c: being written. */
+#include "ui.h"

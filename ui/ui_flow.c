@@ -1,0 +1,2 @@
+/* ui_flow.c: being written. */
+#include "ui.h"

@@ -1,0 +1,2 @@
+/* ui_help.c: being written. */
+#include "ui.h"

@@ -1,0 +1,2 @@
+/* ui_list.c: being written. */
+#include "ui.h"

@@ -1,0 +1,2 @@
+/* ui_msg.c: being written. */
+#include "ui.h"

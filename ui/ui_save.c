@@ -1,0 +1,2 @@
+/* ui_save.c: being written. */
+#include "ui.h"
