@@ -343,6 +343,11 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	ec.sigfd = main_sigpipe[0];
+	if (!batch) {
+		/* The TUI shows done calls too, and their messages. */
+		ec.trk.keep_calls = 1;
+		ec.trk.keep_raw = 1;
+	}
 	if (engine_init(&e, &ec) != 0) {
 		main_error("out of memory");
 		return EXIT_USAGE;
