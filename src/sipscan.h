@@ -33,6 +33,8 @@ enum sip_bad {
 	SIP_BAD_SCALAR		= 1u << 14,	/* Max-Forwards, Expires or similar out of range */
 	SIP_BAD_NO_HEADER_END	= 1u << 15,	/* no blank line ending the headers */
 	SIP_BAD_SEPARATORS	= 1u << 16,	/* empty list elements or parameters (;; ,,) */
+	SIP_BAD_CONTACT		= 1u << 17,	/* Contact unparsable (addr-spec with headers) */
+	SIP_BAD_DATE		= 1u << 18,	/* Date not in the GMT form RFC 3261 requires */
 };
 
 /* Kinds of authentication header the scanner extracts. */

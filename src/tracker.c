@@ -552,6 +552,9 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 		t->st->drop[SV_DROP_SIP_MALFORMED]++;
 		return;
 	}
+	/* Keep the framed message: no keep-alive before, no bytes after. */
+	buf = sm.buf;
+	len = sm.len;
 	t->st->sip_messages++;
 	if (sm.bad)
 		t->st->sip_malformed++;
