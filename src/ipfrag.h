@@ -37,6 +37,10 @@ int	 ipfrag_add(struct ipfrag *f, int64_t ts, const struct ipfrag_key *k,
 	    const uint8_t **out, size_t *outlen);
 /* Drop datagrams whose first fragment is older than now - timeout. */
 void	 ipfrag_expire(struct ipfrag *f, int64_t now);
+/* Drop every datagram still held, counting each as SV_DROP_FRAG_TIMEOUT. */
+void	 ipfrag_flush(struct ipfrag *f);
+/* Datagrams currently held (including tombstones of dropped ones). */
+size_t	 ipfrag_count(const struct ipfrag *f);
 /* Bytes currently held. */
 size_t	 ipfrag_held(const struct ipfrag *f);
 
