@@ -372,21 +372,34 @@ tracker_call_new(struct tracker *t, const struct sv_meta *m,
 static size_t
 tracker_txn_key(const struct sip_msg *sm, char *buf, size_t len)
 {
-	int n;
+	struct sv_str part[5];
+	char num[16];
+	size_t n = 0, i, k;
+	int np;
 
-	if (sm->via_branch.len >= 7 && strncmp(sm->via_branch.s, "z9hG4bK", 7) == 0) {
-		n = snprintf(buf, len, "%.*s", (int)sm->via_branch.len,
-		    sm->via_branch.s);
-	} else {
-		n = snprintf(buf, len, "2543|%u|%.*s|%.*s:%u|%.*s", sm->cseq,
-		    (int)sm->from_tag.len, sm->from_tag.s ? sm->from_tag.s : "",
-		    (int)sm->via_host.len, sm->via_host.s ? sm->via_host.s : "",
-		    sm->via_port, (int)sm->via_branch.len,
-		    sm->via_branch.s ? sm->via_branch.s : "");
+	if (sm->via_branch.len >= 7 &&
+	    memcmp(sm->via_branch.s, "z9hG4bK", 7) == 0) {
+		k = sm->via_branch.len < len - 1 ? sm->via_branch.len : len - 1;
+		memcpy(buf, sm->via_branch.s, k);
+		buf[k] = '\0';
+		return k;
 	}
-	if (n < 0)
-		return 0;
-	return (size_t)n < len ? (size_t)n : len - 1;
+	np = snprintf(num, sizeof num, "%u", sm->cseq);
+	part[0] = (struct sv_str){ "2543", 4 };
+	part[1] = (struct sv_str){ num, np > 0 ? (size_t)np : 0 };
+	part[2] = sm->from_tag;
+	part[3] = sm->via_host;
+	part[4] = sm->via_branch;
+	for (i = 0; i < 5; i++) {
+		if (i > 0 && n < len - 1)
+			buf[n++] = '|';
+		k = part[i].len < len - 1 - n ? part[i].len : len - 1 - n;
+		if (k > 0)
+			memcpy(buf + n, part[i].s, k);
+		n += k;
+	}
+	buf[n] = '\0';
+	return n;
 }
 
 /* Find a transaction by key and method; -1 when none. */
