@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "rules.h"
 #include "store.h"
 
 #define ENGINE_TICK	100000		/* us of capture time between ticks */
@@ -35,12 +36,37 @@ engine_config_default(struct engine_config *c)
 	c->sigfd = -1;
 }
 
+/* Run the rules over a call, once, keeping the diagnosis with the call. */
+void
+engine_judge(struct engine *e, struct call *c)
+{
+	struct diagnosis *d;
+	int i;
+
+	if (e->cfg.rules == NULL || c->diag != NULL)
+		return;
+	if ((d = calloc(1, sizeof *d)) == NULL)
+		return;
+	c->judged_at = tracker_now(e->trk);
+	if (rules_run(e->cfg.rules, c, c->judged_at, d) != 0) {
+		free(d);
+		return;
+	}
+	c->diag = d;
+	for (i = 0; i < d->n; i++)
+		if (d->f[i].severity == RULES_ERROR) {
+			e->error_findings++;
+			break;
+		}
+}
+
 /* Hand a done call to the store and the front end. */
 static void
 engine_call_done(void *arg, struct call *c)
 {
 	struct engine *e = arg;
 
+	engine_judge(e, c);
 	if (e->store != NULL && store_call(e->store, c) != 0 && e->err[0] == '\0')
 		snprintf(e->err, sizeof e->err, "cannot write to the database: "
 		    "%s", store_error(e->store));

@@ -17,6 +17,7 @@
 #include "tracker.h"
 
 struct store;
+struct config;
 
 struct engine_config {
 	struct decode_config	 dec;
@@ -28,6 +29,7 @@ struct engine_config {
 	uint64_t		 max_packets;	/* stop after this many, 0 = no limit */
 	int64_t			 duration;	/* live: stop after this many us, 0 = no limit */
 	int			 sigfd;		/* read end of the signal pipe, -1 none */
+	const struct config	*rules;		/* judge done calls with these, NULL: don't */
 };
 
 /* Hooks for a front end that shares the loop (the TUI). */
@@ -54,6 +56,7 @@ struct engine {
 	int			 input_failed;	/* a source failed mid-way */
 	int			 finished;	/* engine_finish ran */
 	uint64_t		 generation;	/* moves whenever state changed */
+	uint64_t		 error_findings;	/* calls with an error finding */
 	char			 err[512];	/* the last input error */
 };
 
@@ -73,6 +76,8 @@ void	 engine_stop(struct engine *e);
 void	 engine_finish(struct engine *e);
 /* Free everything the engine holds (calls engine_finish first if needed). */
 void	 engine_free(struct engine *e);
+/* Run the rules over a call once (done calls are judged automatically). */
+void	 engine_judge(struct engine *e, struct call *c);
 /* Take one captured frame from source src (also used by tests). */
 void	 engine_packet(struct engine *e, int src, int dlt, int64_t ts,
 	    const uint8_t *pkt, size_t caplen);

@@ -16,6 +16,7 @@
 
 #include "engine.h"
 #include "report.h"
+#include "rules.h"
 #include "store.h"
 #include "ui.h"
 
@@ -47,6 +48,8 @@ main_usage(FILE *f)
 "       sipvet -N --db FILE          report a stored capture\n"
 "       sipvet -D                    list interfaces\n"
 "       sipvet --list-rules | --explain RULE\n"
+"  rules: [--config FILE] [--credentials FILE] [--vapi-host HOST]\n"
+"         [--vapi-address CIDR] [--rule ID=on|off] [--severity ID=LEVEL]\n"
 "\n"
 "  -N, --no-interface   print the report instead of opening the TUI\n"
 "  -r, --read FILE      read a pcap/pcapng file (- for stdin); repeatable\n"
@@ -60,6 +63,13 @@ main_usage(FILE *f)
 "  -B, --buffer-size MB live: kernel buffer (default 32)\n"
 "  -p, --no-promiscuous live: do not put the interface in promiscuous mode\n"
 "  -q, --quiet          summary only, no call lines\n"
+"      --config FILE    rules configuration (see sipvet(1), CONFIGURATION)\n"
+"      --credentials F  known credentials, user:password or user:realm:password\n"
+"      --vapi-host H    add a Vapi host name (*.example for a wildcard)\n"
+"      --vapi-address A add a Vapi signalling address or CIDR block\n"
+"      --rule ID=on|off enable or disable a rule (all for every rule)\n"
+"      --severity ID=L  error, warning, info or default\n"
+"      --list-rules     list the rules;  --explain RULE  explain one\n"
 "  -V, --version        print the version\n"
 "  -h, --help           this help\n"
 "Trailing arguments form a capture filter (pcap-filter(7)), as in tcpdump.\n"
@@ -86,20 +96,38 @@ main_batch_call(void *arg, struct call *c)
 {
 	struct main_batch *b = arg;
 
-	if (b->quiet) {
-		b->rep.calls++;
-		if ((unsigned)c->state < CALL__MAX)
-			b->rep.by_state[c->state]++;
-		return;
-	}
-	report_call(&b->rep, c, NULL);
+	if (b->quiet)
+		report_count(&b->rep, c);
+	else
+		report_call(&b->rep, c);
 }
 
-/* store_read callback: report a stored call, then free it. */
+/* State of reading a stored capture back. */
+struct main_stored {
+	struct main_batch	*b;
+	const struct config	*cfg;
+	int			 errors;	/* calls with an error finding */
+};
+
+/* store_read callback: judge and report a stored call, then free it. */
 static void
 main_stored_call(void *arg, struct call *c)
 {
-	main_batch_call(arg, c);
+	struct main_stored *ms = arg;
+	struct diagnosis *d = calloc(1, sizeof *d);
+	int i;
+
+	if (d != NULL && rules_run(ms->cfg, c, c->judged_at > c->last_ts ?
+	    c->judged_at : c->last_ts, d) == 0) {
+		c->diag = d;
+		for (i = 0; i < d->n; i++)
+			if (d->f[i].severity == RULES_ERROR) {
+				ms->errors++;
+				break;
+			}
+	} else
+		free(d);
+	main_batch_call(ms->b, c);
 	call_free(c);
 }
 
@@ -125,8 +153,9 @@ main_list_ifaces(void)
 
 /* Report a stored capture read back from the database. */
 static int
-main_report_db(const char *path, int json, int quiet)
+main_report_db(const char *path, int json, int quiet, const struct config *cfg)
 {
+	struct main_stored ms;
 	struct main_batch b;
 	struct sv_stats st;
 	struct store *s;
@@ -141,7 +170,10 @@ main_report_db(const char *path, int json, int quiet)
 	memset(&st, 0, sizeof st);
 	report_init(&b.rep, stdout, json);
 	b.quiet = quiet;
-	if (store_read(s, main_stored_call, &b, &st, &complete) != 0) {
+	memset(&ms, 0, sizeof ms);
+	ms.b = &b;
+	ms.cfg = cfg;
+	if (store_read(s, main_stored_call, &ms, &st, &complete) != 0) {
 		snprintf(err, sizeof err, "%s: cannot read the stored capture: "
 		    "%s", path, store_error(s));
 		main_error(err);
@@ -151,7 +183,7 @@ main_report_db(const char *path, int json, int quiet)
 	report_summary(&b.rep, &st, complete,
 	    complete ? NULL : "the stored capture was interrupted");
 	store_close(s);
-	return 0;
+	return ms.errors > 0 ? EXIT_FINDINGS : 0;
 }
 
 /* Parse a positive number option or exit with a usage error. */
@@ -219,7 +251,85 @@ main_signals(void)
 
 enum {
 	OPT_JSON = 256, OPT_DB, OPT_DURATION, OPT_LIST_RULES, OPT_EXPLAIN,
+	OPT_CONFIG, OPT_VAPI_HOST, OPT_VAPI_ADDRESS, OPT_RULE, OPT_SEVERITY,
+	OPT_CREDENTIALS,
 };
+
+/* Split "ID=VALUE" at the '='; exits with a usage error when there is none. */
+static char *
+main_split(const char *opt, char *arg)
+{
+	char *eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg) {
+		fprintf(stderr, "sipvet: %s wants RULE=VALUE, not \"%s\"\n", opt,
+		    arg);
+		exit(EXIT_USAGE);
+	}
+	*eq = '\0';
+	return eq + 1;
+}
+
+/* Apply one rules option to the configuration; exits on a bad value. */
+static void
+main_rules_option(struct config *cfg, int ch, char *arg)
+{
+	char err[512] = "";
+	char *val;
+	int rc = 0, sev;
+
+	switch (ch) {
+	case OPT_CONFIG:
+		rc = config_load_file(cfg, arg, err, sizeof err);
+		break;
+	case OPT_CREDENTIALS:
+		rc = config_load_credentials(cfg, arg, err, sizeof err);
+		break;
+	case OPT_VAPI_HOST:
+		if ((rc = config_add_vapi_host(cfg, arg)) != 0)
+			snprintf(err, sizeof err, "--vapi-host: bad host name "
+			    "\"%s\"", arg);
+		break;
+	case OPT_VAPI_ADDRESS:
+		if ((rc = config_add_vapi_address(cfg, arg)) != 0)
+			snprintf(err, sizeof err, "--vapi-address: \"%s\" is not "
+			    "an IP address or CIDR block", arg);
+		break;
+	case OPT_RULE:
+		val = main_split("--rule", arg);
+		if (strcmp(val, "on") != 0 && strcmp(val, "off") != 0)
+			snprintf(err, sizeof err, "--rule %s=%s: use on or off",
+			    arg, val);
+		else if ((rc = config_set_rule(cfg, arg,
+		    strcmp(val, "on") == 0)) != 0)
+			snprintf(err, sizeof err, "--rule: unknown rule \"%s\" "
+			    "(see sipvet --list-rules)", arg);
+		break;
+	case OPT_SEVERITY:
+		val = main_split("--severity", arg);
+		if (strcmp(val, "error") == 0)
+			sev = RULES_ERROR;
+		else if (strcmp(val, "warning") == 0)
+			sev = RULES_WARNING;
+		else if (strcmp(val, "info") == 0)
+			sev = RULES_INFO;
+		else if (strcmp(val, "default") == 0)
+			sev = -1;
+		else {
+			snprintf(err, sizeof err, "--severity %s=%s: use error, "
+			    "warning, info or default", arg, val);
+			break;
+		}
+		if ((rc = config_set_severity(cfg, arg, sev)) != 0)
+			snprintf(err, sizeof err, "--severity: unknown rule "
+			    "\"%s\" (see sipvet --list-rules)", arg);
+		break;
+	}
+	if (rc != 0 || err[0] != '\0') {
+		main_error(err[0] ? err : "bad option");
+		exit(EXIT_USAGE);
+	}
+}
 
 /* Parse the command line and run the chosen mode. */
 int
@@ -241,6 +351,14 @@ main(int argc, char **argv)
 		{ "list-interfaces", no_argument, NULL, 'D' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
+		{ "explain", required_argument, NULL, OPT_EXPLAIN },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "vapi-host", required_argument, NULL, OPT_VAPI_HOST },
+		{ "vapi-address", required_argument, NULL, OPT_VAPI_ADDRESS },
+		{ "rule", required_argument, NULL, OPT_RULE },
+		{ "severity", required_argument, NULL, OPT_SEVERITY },
+		{ "credentials", required_argument, NULL, OPT_CREDENTIALS },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *files[CAPTURE_MAX_SOURCES], *ifaces[CAPTURE_MAX_SOURCES];
@@ -251,10 +369,16 @@ main(int argc, char **argv)
 	struct main_batch b;
 	struct engine e;
 	struct store *store = NULL;
+	struct config cfg;
 	char err[1024], *filter, *source;
 	size_t srclen;
 
 	engine_config_default(&ec);
+	if (config_init_defaults(&cfg) != 0) {
+		main_error("out of memory");
+		return EXIT_USAGE;
+	}
+	ec.rules = &cfg;
 	while ((ch = getopt_long(argc, argv, "+Nr:i:c:l:s:B:pqDVh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -316,6 +440,24 @@ main(int argc, char **argv)
 		case 'h':
 			main_usage(stdout);
 			return 0;
+		case OPT_LIST_RULES:
+			rules_list(stdout);
+			return 0;
+		case OPT_EXPLAIN:
+			if (rules_explain(stdout, optarg) != 0) {
+				fprintf(stderr, "sipvet: no rule \"%s\"; see "
+				    "sipvet --list-rules\n", optarg);
+				return EXIT_USAGE;
+			}
+			return 0;
+		case OPT_CONFIG:
+		case OPT_VAPI_HOST:
+		case OPT_VAPI_ADDRESS:
+		case OPT_RULE:
+		case OPT_SEVERITY:
+		case OPT_CREDENTIALS:
+			main_rules_option(&cfg, ch, optarg);
+			break;
 		default:
 			main_usage(stderr);
 			return EXIT_USAGE;
@@ -329,7 +471,7 @@ main(int argc, char **argv)
 		batch = 1;	/* a pipe or a file gets the report */
 	if (n_files == 0 && n_ifaces == 0) {
 		if (db != NULL && batch)
-			return main_report_db(db, json, quiet);
+			return main_report_db(db, json, quiet, &cfg);
 		if (db != NULL)
 			return ui_main_db(db) < 0 ? EXIT_USAGE : 0;
 		main_error("nothing to read: give -r FILE, -i IFACE or --db "
@@ -436,7 +578,10 @@ main(int argc, char **argv)
 	fflush(stdout);
 	if (rc == EXIT_USAGE || e.input_failed)
 		main_error(e.err);
+	if (rc == 0 && e.error_findings > 0)
+		rc = EXIT_FINDINGS;
 	engine_free(&e);
 	free(filter);
+	config_free(&cfg);
 	return e.input_failed ? EXIT_USAGE : rc;
 }

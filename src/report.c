@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "rules.h"
 
 /* Length of a valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
 static size_t
@@ -144,6 +145,44 @@ report_json_msg(FILE *out, const struct msg *m)
 	    m->fragmented ? "true" : "false", m->len);
 }
 
+/* Write a call's verdict and findings as JSON members. */
+static void
+report_json_diag(FILE *out, const struct diagnosis *d)
+{
+	int i;
+
+	if (d == NULL) {
+		fputs(",\"verdict\":null,\"pbx\":null,\"findings\":[]", out);
+		return;
+	}
+	fprintf(out, ",\"verdict\":\"%s\",\"pbx\":", rules_verdict_name(d->verdict));
+	report_json_cstr(out, d->pbx);
+	fputs(",\"findings\":[", out);
+	for (i = 0; i < d->n; i++) {
+		const struct finding *f = &d->f[i];
+		fprintf(out, "%s{\"id\":", i ? "," : "");
+		report_json_cstr(out, f->id);
+		fprintf(out, ",\"severity\":\"%s\",\"title\":",
+		    rules_severity_name(f->severity));
+		report_json_cstr(out, f->title);
+		fputs(",\"message\":", out);
+		if (f->msg >= 0)
+			fprintf(out, "%d", f->msg);
+		else
+			fputs("null", out);
+		fputs(",\"header\":", out);
+		report_json_cstr(out, f->header);
+		fputs(",\"value\":", out);
+		report_json_cstr(out, f->value);
+		fputs(",\"explanation\":", out);
+		report_json_cstr(out, f->explanation);
+		fputs(",\"fix\":", out);
+		report_json_cstr(out, f->fix);
+		fputs("}", out);
+	}
+	fputs("]", out);
+}
+
 /* Report one call as an NDJSON line. */
 static void
 report_json_call(struct report *r, const struct call *c)
@@ -180,6 +219,7 @@ report_json_call(struct report *r, const struct call *c)
 	fprintf(out, ",\"transport\":\"%s\",\"user_agent\":",
 	    sv_transport_names[c->transport < SV_T__MAX ? c->transport : 0]);
 	report_json_cstr(out, c->user_agent);
+	report_json_diag(out, c->diag);
 	fprintf(out, ",\"message_count\":%d,\"messages_dropped\":%d,"
 	    "\"messages\":[", c->n_msgs, c->truncated);
 	for (i = 0; i < c->n_msgs; i++) {
@@ -188,6 +228,83 @@ report_json_call(struct report *r, const struct call *c)
 		report_json_msg(out, &c->msgs[i]);
 	}
 	fputs("]}\n", out);
+}
+
+/* Write text wrapped at 78 columns, each line indented by indent spaces. */
+static void
+report_wrap(FILE *out, const char *s, int indent)
+{
+	const int width = 78;
+	int col = 0, wl;
+	const char *w;
+
+	while (s != NULL && *s != '\0') {
+		while (*s == ' ')
+			s++;
+		if (*s == '\n') {
+			s++;
+			if (col > 0)
+				putc('\n', out);
+			col = 0;
+			continue;
+		}
+		for (w = s; *w != '\0' && *w != ' ' && *w != '\n'; w++)
+			;
+		wl = (int)(w - s);
+		if (wl == 0)
+			break;
+		if (col > 0 && col + 1 + wl > width) {
+			putc('\n', out);
+			col = 0;
+		}
+		if (col == 0) {
+			fprintf(out, "%*s", indent, "");
+			col = indent;
+		} else {
+			putc(' ', out);
+			col++;
+		}
+		for (; s < w; s++)
+			putc((unsigned char)*s < 0x20 ? '?' : *s, out);
+		col += wl;
+	}
+	if (col > 0)
+		putc('\n', out);
+}
+
+/*
+ * Write a call's findings: for a call that did not go well, each with its
+ * evidence, explanation and fix; for a healthy one, only their titles.
+ */
+static void
+report_text_diag(FILE *out, const struct call *c, const struct diagnosis *d)
+{
+	int i, full = d->verdict != RULES_OK;
+	char line[1024];
+
+	for (i = 0; i < d->n; i++) {
+		const struct finding *f = &d->f[i];
+		fprintf(out, "    [%s] %s: ", rules_severity_name(f->severity),
+		    f->id);
+		report_text_safe(out, f->title);
+		putc('\n', out);
+		if (!full)
+			continue;
+		if (f->msg >= 0 && f->msg < c->n_msgs) {
+			snprintf(line, sizeof line, "evidence: message %d (%s)%s%s%s%s",
+			    f->msg + 1, msg_first_line(&c->msgs[f->msg]),
+			    f->header ? ", " : "", f->header ? f->header : "",
+			    f->value ? ": " : "", f->value ? f->value : "");
+			report_wrap(out, line, 8);
+		}
+		report_wrap(out, f->explanation, 8);
+		if (f->fix != NULL) {
+			snprintf(line, sizeof line, "fix%s%s:", d->pbx ? " for " : "",
+			    d->pbx ? d->pbx : "");
+			fprintf(out, "        %s\n", line);
+			report_wrap(out, f->fix, 10);
+		}
+	}
 }
 
 /* Report one call as a text line. */
@@ -209,19 +326,41 @@ report_text_call(struct report *r, const struct call *c)
 	fprintf(out, "  %s", tracker_state_name(c->state));
 	if (c->final_code > 0)
 		fprintf(out, " %d", c->final_code);
+	if (c->diag != NULL)
+		fprintf(out, "  %s", rules_verdict_name(c->diag->verdict));
 	fprintf(out, "  %d msg%s  %s -> %s %s\n", c->n_msgs,
 	    c->n_msgs == 1 ? "" : "s", a, b,
 	    sv_transport_names[c->transport < SV_T__MAX ? c->transport : 0]);
+	if (c->diag != NULL)
+		report_text_diag(out, c, c->diag);
 }
 
-/* Report one done call, with its diagnosis when d is not NULL. */
+/* Count a call in the summary without printing it (--quiet). */
 void
-report_call(struct report *r, const struct call *c, const struct diagnosis *d)
+report_count(struct report *r, const struct call *c)
 {
-	(void)d;
+	int i, k;
+
 	r->calls++;
 	if ((unsigned)c->state < CALL__MAX)
 		r->by_state[c->state]++;
+	if (c->diag == NULL)
+		return;
+	r->judged++;
+	if ((unsigned)c->diag->verdict < 4)
+		r->by_verdict[c->diag->verdict]++;
+	for (i = 0; i < c->diag->n; i++) {
+		k = rules_find(c->diag->f[i].id);
+		if (k >= 0 && k < REPORT_MAX_RULES)
+			r->by_rule[k]++;
+	}
+}
+
+/* Report one done call, with its diagnosis (c->diag) when it has one. */
+void
+report_call(struct report *r, const struct call *c)
+{
+	report_count(r, c);
 	if (r->json)
 		report_json_call(r, c);
 	else
@@ -262,6 +401,18 @@ report_summary(struct report *r, const struct sv_stats *st, int complete,
 		for (i = 0; i < CALL__MAX; i++)
 			fprintf(out, "%s\"%s\":%" PRIu64, i ? "," : "",
 			    tracker_state_name(i), r->by_state[i]);
+		fputs("},\"verdicts\":{", out);
+		for (i = 0; i < 4; i++)
+			fprintf(out, "%s\"%s\":%" PRIu64, i ? "," : "",
+			    rules_verdict_name(i), r->by_verdict[i]);
+		fputs("},\"findings\":{", out);
+		for (i = 0, first = 1; i < rules_count() && i < REPORT_MAX_RULES; i++) {
+			if (r->by_rule[i] == 0)
+				continue;
+			fprintf(out, "%s\"%s\":%" PRIu64, first ? "" : ",",
+			    rules_get(i)->id, r->by_rule[i]);
+			first = 0;
+		}
 		fputs("}}\n", out);
 		return;
 	}
@@ -301,4 +452,23 @@ report_summary(struct report *r, const struct sv_stats *st, int complete,
 		first = 0;
 	}
 	fprintf(out, "%s\n", first ? "" : ")");
+	if (r->judged == 0)
+		return;
+	fprintf(out, "verdicts:         ");
+	for (i = 0, first = 1; i < 4; i++) {
+		if (r->by_verdict[i] == 0)
+			continue;
+		fprintf(out, "%s%" PRIu64 " %s", first ? "" : ", ",
+		    r->by_verdict[i], rules_verdict_name(i));
+		first = 0;
+	}
+	fprintf(out, "%s\n", first ? "none" : "");
+	for (i = 0, first = 1; i < rules_count() && i < REPORT_MAX_RULES; i++) {
+		if (r->by_rule[i] == 0)
+			continue;
+		fprintf(out, "%s%-26s %" PRIu64 " call%s\n",
+		    first ? "findings by rule:\n  " : "  ", rules_get(i)->id,
+		    r->by_rule[i], r->by_rule[i] == 1 ? "" : "s");
+		first = 0;
+	}
 }

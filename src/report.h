@@ -16,18 +16,24 @@
 
 struct diagnosis;
 
+#define REPORT_MAX_RULES	64
+
 struct report {
 	FILE		*out;
 	int		 json;
 	uint64_t	 calls;
 	uint64_t	 by_state[CALL__MAX];
+	uint64_t	 by_verdict[4];		/* enum rules_verdict */
+	uint64_t	 by_rule[REPORT_MAX_RULES];	/* findings per rule */
+	uint64_t	 judged;		/* calls with a diagnosis */
 };
 
 /* Start a report on out, as NDJSON when json is set. */
 void	 report_init(struct report *r, FILE *out, int json);
-/* Report one done call, with its diagnosis when d is not NULL. */
-void	 report_call(struct report *r, const struct call *c,
-	    const struct diagnosis *d);
+/* Report one done call, with its diagnosis (c->diag) when it has one. */
+void	 report_call(struct report *r, const struct call *c);
+/* Count a call in the summary without printing it (--quiet). */
+void	 report_count(struct report *r, const struct call *c);
 /*
  * Report the counters; complete says whether the input ended normally,
  * why (when not NULL) says what cut it short.

@@ -1,3 +1,195 @@
+/*
+ * rules.h: the rules engine, which explains why a call's authentication
+ * (or the call) failed, naming the evidence and the fix for the PBX in use.
+ *
+ * rules_run() builds a per-call summary once (rules_summarize(): every
+ * message of the call scanned once; transactions, retransmissions,
+ * challenges and answers with their digest parameters, direction, PBX) and
+ * then applies every enabled rule, each a pure function of the summary and
+ * the configuration (rules_apply()).  The findings come out ordered so that
+ * the first error is the root cause.  No I/O except rules_list() and
+ * rules_explain().  The call's raw bytes must still be present.
+ */
 #ifndef RULES_H
 #define RULES_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "sipscan.h"
+#include "sv.h"
+#include "tracker.h"
+
+/* Severities, most severe first. */
+enum rules_severity {
+	RULES_ERROR = 0,
+	RULES_WARNING,
+	RULES_INFO,
+};
+
+/* A call's verdict. */
+enum rules_verdict {
+	RULES_OK = 0,
+	RULES_AUTH_FAILED,	/* an error finding concerns authentication */
+	RULES_FAILED,		/* failed otherwise (404, no response, 486) */
+	RULES_IN_PROGRESS,	/* not finished at the time it was judged */
+};
+
+/* PBX products whose configuration vocabulary the fixes use. */
+enum rules_pbx {
+	RULES_PBX_GENERIC = 0,
+	RULES_PBX_CUBE,
+	RULES_PBX_ASTERISK,
+	RULES_PBX_FREESWITCH,
+	RULES_PBX_KAMAILIO,
+	RULES_PBX_OPENSIPS,
+	RULES_PBX_3CX,
+	RULES_PBX__MAX
+};
+
+/*
+ * A rule as documented.  Explanations and fixes may hold placeholders
+ * (<user>, <realm>, <host>, ...) that a finding fills with the call's values.
+ */
+struct rule_info {
+	const char	*id;
+	int		 severity;	/* default */
+	int		 auth;		/* an error means auth-failed */
+	const char	*title;
+	const char	*explanation;
+	const char	*fix;		/* generic */
+	const char	*pbx_fix[RULES_PBX__MAX];	/* NULL: generic */
+};
+
+/* One finding, all strings owned. */
+struct finding {
+	const char	*id;		/* the rule's id (static) */
+	int		 severity;
+	char		*title;
+	int		 msg;		/* index in call->msgs, -1 none */
+	char	*header;	/* "Request-URI", "SDP c=", or NULL */
+	char	*value;		/* the value shown as evidence, or NULL */
+	char		*explanation;
+	char		*fix;
+};
+
+/* The outcome for one call. */
+struct diagnosis {
+	int		 verdict;	/* enum rules_verdict */
+	struct finding	*f;		/* ordered: first error = root cause */
+	int		 n;
+	char	*pbx;		/* recognised product, NULL when generic */
+};
+
+/* ---- the per-call summary (slices point into the call's raw bytes) ---- */
+
+/* One message of the call as the rules see it. */
+struct rules_msg {
+	int		 ok;		/* scanned as SIP */
+	int	 retrans;	/* retransmission of an earlier message */
+	int		 txn;		/* index in summary txns, -1 */
+	int64_t		 ts;
+	uint64_t	 frame;
+	struct sv_addr	 src, dst;
+	int		 transport;	/* enum sv_transport */
+	int		 fragmented;
+	uint32_t	 len;
+	int		 is_request;
+	int		 status;
+	struct sv_str	 method, ruri, call_id, cseq_method;
+	uint32_t	 cseq;
+	struct sv_str	 from_uri, from_tag, to_uri, to_tag;
+	struct sv_str	 via_host, via_branch, contact_uri;
+	int		 via_has_rport;
+	struct sv_str	 user_agent, server, body;
+	int		 auth0, n_auth;	/* its auth headers in summary auth[] */
+};
+
+/* One transaction (a request, its retransmissions and responses). */
+struct rules_txn {
+	int		 req;		/* first request */
+	int	 n_req;		/* copies, retransmissions included */
+	int		 first_resp;	/* first response, -1 */
+	int		 final;		/* first final response, -1 */
+	int		 final_code;
+	int		 n_final;	/* copies of the final response */
+	int		 ack;		/* the ACK of a non-2xx final, -1 */
+	int	 in_dialog;	/* request within an established dialog */
+	int		 credentials;	/* index in summary ans[], -1 */
+};
+
+/* A 401/407 (one per message; its headers are auth[auth0..]). */
+struct rules_challenge {
+	int		 msg;
+	int		 code;
+	int		 txn;		/* the challenged transaction */
+	int		 after_credentials;	/* it refused an answer */
+	int		 stale;		/* stale=true in any of its headers */
+};
+
+/* A request carrying credentials. */
+struct rules_answer {
+	int		 msg;
+	int		 txn;
+	int		 auth;		/* the header used, index in auth[] */
+	int		 latest;	/* latest challenge before it, -1 */
+	int	 offer;		/* the challenge's header answered */
+	int		 result;	/* final response, -1 */
+	int		 result_code;
+};
+
+struct rules_summary {
+	const struct call *call;
+	int64_t		 now;
+	struct rules_msg *m;
+	int		 n_m;
+	struct sip_auth	*auth;
+	int		 n_auth;
+	struct rules_txn *t;
+	int		 n_t;
+	struct rules_challenge *ch;
+	int		 n_ch;
+	struct rules_answer *ans;
+	int		 n_ans;
+	int	 first;		/* first initial request (INVITE if any), -1 */
+	int		 into_vapi;	/* the call is addressed to Vapi */
+	int		 from_vapi;	/* the call comes from Vapi */
+	int	 host_kind;	/* enum config_host of the R-URI */
+	int		 pbx;		/* enum rules_pbx */
+};
+
+/* Judge a call at capture time now; 0, or -1 on allocation failure. */
+int	 rules_run(const struct config *cfg, const struct call *c, int64_t now,
+	    struct diagnosis *out);
+/* Build the summary of a call; 0 or -1.  Free with rules_summary_free(). */
+int	 rules_summarize(const struct config *cfg, const struct call *c,
+	    int64_t now, struct rules_summary *s);
+/* Apply the enabled rules to a summary; 0 or -1. */
+int	 rules_apply(const struct config *cfg, const struct rules_summary *s,
+	    struct diagnosis *out);
+/* Free a summary's arrays. */
+void	 rules_summary_free(struct rules_summary *s);
+/* Free a diagnosis's findings and strings. */
+void	 rules_diagnosis_free(struct diagnosis *d);
+/* Name of a verdict ("ok", "auth-failed", "failed", "in-progress"). */
+const char *rules_verdict_name(int verdict);
+/* Name of a severity ("error", "warning", "info"). */
+const char *rules_severity_name(int severity);
+/* Name of a PBX product ("Cisco CUBE", ...). */
+const char *rules_pbx_name(int pbx);
+/* Recognise a PBX from a User-Agent or Server value. */
+int	 rules_pbx_detect(struct sv_str ua);
+/* Number of rules. */
+int	 rules_count(void);
+/* The i-th rule, NULL when out of range. */
+const struct rule_info *rules_get(int i);
+/* Index of a rule by id, or -1. */
+int	 rules_find(const char *id);
+/* Print one line per rule: id, severity, title. */
+void	 rules_list(FILE *fp);
+/* Print a rule's explanation and fixes; 0, or -1 for an unknown id. */
+int	 rules_explain(FILE *fp, const char *id);
+/* Print every rule's full documentation (the man page section). */
+void	 rules_manual(FILE *fp);
+
 #endif

@@ -16,6 +16,7 @@
 
 #include <uthash.h>
 
+#include "rules.h"
 #include "sipscan.h"
 #include "tracker.h"
 
@@ -120,6 +121,10 @@ call_free(struct call *c)
 	for (i = 0; i < c->n_txns; i++) {
 		free(c->txns[i].branch);
 		free(c->txns[i].method);
+	}
+	if (c->diag != NULL) {
+		rules_diagnosis_free(c->diag);
+		free(c->diag);
 	}
 	free(c->msgs);
 	free(c->txns);

@@ -19,6 +19,8 @@
 
 #include "sv.h"
 
+struct diagnosis;
+
 /* States of a call (OpenSMTPD style: one enter function logs transitions). */
 enum call_state {
 	CALL_CALLING = 0,	/* initial request sent, no provisional past 100 */
@@ -95,6 +97,8 @@ struct call {
 	int		 final_code;	/* final response to the last INVITE (or request) */
 	int		 done;		/* handed to the done callback */
 	int		 truncated;	/* messages past the per-call limit were dropped */
+	struct diagnosis *diag;		/* the rules' findings, owned; NULL until judged */
+	int64_t		 judged_at;	/* capture time the rules judged it at */
 
 	struct msg	*msgs;
 	int		 n_msgs, cap_msgs;
