@@ -379,7 +379,8 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	ec.rules = &cfg;
-	while ((ch = getopt_long(argc, argv, "+Nr:i:c:l:s:B:pqDVh", longopts,
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:Nr:i:c:l:s:B:pqDVh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'N':
@@ -458,8 +459,13 @@ main(int argc, char **argv)
 		case OPT_CREDENTIALS:
 			main_rules_option(&cfg, ch, optarg);
 			break;
+		case ':':
+			fprintf(stderr, "sipvet: option %s needs a value; see "
+			    "sipvet -h\n", argv[optind - 1]);
+			return EXIT_USAGE;
 		default:
-			main_usage(stderr);
+			fprintf(stderr, "sipvet: unknown option %s; see sipvet "
+			    "-h\n", argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}

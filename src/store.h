@@ -1,11 +1,13 @@
 /*
  * store.h: SQLite storage of captured calls, messages and statistics.
  *
- * Schema (documented in sipvet(1), FILES): captures, calls, messages,
- * stats; indexes on calls.call_id and messages.ts.  WAL journal, writes
- * batched in transactions.  A capture row is marked complete only when its
- * input ended normally, so an interrupted capture reads back as incomplete.
- * Files are created 0600 (they will hold credentials too).
+ * Schema (documented in sipvet(1), FILES, and man/store-schema.txt):
+ * captures, calls, messages, transactions, auth_events, stats, findings,
+ * credentials; indexes on calls.call_id, calls.first_us, messages.ts_us and
+ * messages.call_row.  WAL journal, writes batched in transactions of whole
+ * calls.  A capture row is marked complete only when its input ended
+ * normally, so an interrupted capture reads back as incomplete.  Files are
+ * created 0600 (they will hold credentials too).
  */
 #ifndef STORE_H
 #define STORE_H
@@ -39,5 +41,42 @@ int	 store_read(struct store *s, void (*cb)(void *arg, struct call *c),
 	    void *arg, struct sv_stats *st, int *complete);
 /* The last error as a one-line string. */
 const char *store_error(const struct store *s);
+
+/* Version of the schema, kept in PRAGMA user_version. */
+#define STORE_SCHEMA_VERSION	2
+/* PRAGMA application_id of a sipvet store ("SIPV"). */
+#define STORE_APPLICATION_ID	0x53495056
+/* Calls written per transaction before an automatic commit. */
+#define STORE_BATCH		500
+
+/* One finding of the rules engine about a call (all strings may be NULL). */
+struct store_finding {
+	int		 msg;		/* index in call->msgs it is about, or -1 */
+	const char	*rule;		/* rule name */
+	const char	*severity;	/* "error", "warning", "info" */
+	const char	*title;		/* one line */
+	const char	*message;	/* what was seen, with values */
+	const char	*header;	/* header concerned */
+	const char	*value;		/* its value as captured */
+	const char	*explanation;	/* why it breaks authentication */
+	const char	*fix;		/* what to change */
+};
+
+/* Row id of the call written last by store_call, 0 when none. */
+int64_t	 store_last_call_row(const struct store *s);
+/*
+ * Append a finding to a call's findings (numbered in order of writing);
+ * call_row 0 means the call written last.  0 on success.
+ */
+int	 store_finding(struct store *s, int64_t call_row,
+	    const struct store_finding *f);
+/*
+ * Read back the findings of the latest capture, in the order of its calls
+ * then of writing, to fn with the call's id (call->id); the strings are
+ * valid only during fn.  0 on success.
+ */
+int	 store_read_findings(struct store *s,
+	    void (*fn)(void *arg, uint64_t call, const struct store_finding *f),
+	    void *arg);
 
 #endif
