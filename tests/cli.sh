@@ -69,4 +69,17 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 else
 	echo "note: not root or no setpriv: the permission check is not run"
 fi
+# The man page documents every rule and every long option.
+man="$top_srcdir/man/sipvet.1"
+missing=
+for id in $("$SIPVET" --list-rules | awk '{print $1}'); do
+	grep -q "^\.SS $(echo "$id" | sed 's/-/\\\\-/g')\$" "$man" || missing="$missing $id"
+done
+[ -z "$missing" ] && pass "sipvet(1) lists every rule" || fail "sipvet(1) lacks rules:$missing"
+missing=
+for opt in $("$SIPVET" -h | grep -o -- '--[a-z-]*' | sort -u); do
+	o=$(echo "$opt" | sed 's/-/\\\\-/g')
+	grep -q -- "$o" "$man" || missing="$missing $opt"
+done
+[ -z "$missing" ] && pass "sipvet(1) documents every long option" || fail "sipvet(1) lacks options:$missing"
 finish
