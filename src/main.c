@@ -331,9 +331,9 @@ main_rules_option(struct config *cfg, int ch, char *arg)
 	}
 }
 
-/* Parse the command line and run the chosen mode. */
-int
-main(int argc, char **argv)
+/* Parse the command line and run the chosen mode with configuration cfg. */
+static int
+main_run(int argc, char **argv, struct config *cfg)
 {
 	static const struct option longopts[] = {
 		{ "no-interface", no_argument, NULL, 'N' },
@@ -369,16 +369,11 @@ main(int argc, char **argv)
 	struct main_batch b;
 	struct engine e;
 	struct store *store = NULL;
-	struct config cfg;
 	char err[1024], *filter, *source;
 	size_t srclen;
 
 	engine_config_default(&ec);
-	if (config_init_defaults(&cfg) != 0) {
-		main_error("out of memory");
-		return EXIT_USAGE;
-	}
-	ec.rules = &cfg;
+	ec.rules = cfg;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:Nr:i:c:l:s:B:pqDVh", longopts,
 	    NULL)) != -1) {
@@ -457,7 +452,7 @@ main(int argc, char **argv)
 		case OPT_RULE:
 		case OPT_SEVERITY:
 		case OPT_CREDENTIALS:
-			main_rules_option(&cfg, ch, optarg);
+			main_rules_option(cfg, ch, optarg);
 			break;
 		case ':':
 			fprintf(stderr, "sipvet: option %s needs a value; see "
@@ -477,7 +472,7 @@ main(int argc, char **argv)
 		batch = 1;	/* a pipe or a file gets the report */
 	if (n_files == 0 && n_ifaces == 0) {
 		if (db != NULL && batch)
-			return main_report_db(db, json, quiet, &cfg);
+			return main_report_db(db, json, quiet, cfg);
 		if (db != NULL)
 			return ui_main_db(db) < 0 ? EXIT_USAGE : 0;
 		main_error("nothing to read: give -r FILE, -i IFACE or --db "
@@ -488,7 +483,7 @@ main(int argc, char **argv)
 	ec.filter = filter;
 	if (main_signals() != 0) {
 		main_error("cannot create the signal pipe");
-		return EXIT_USAGE;
+		goto fail;
 	}
 	ec.sigfd = main_sigpipe[0];
 	if (!batch) {
@@ -498,26 +493,23 @@ main(int argc, char **argv)
 	}
 	if (engine_init(&e, &ec) != 0) {
 		main_error("out of memory");
-		return EXIT_USAGE;
+		goto fail;
 	}
 	for (i = 0; i < n_files; i++)
 		if (engine_add_file(&e, files[i]) != 0) {
 			main_error(e.err);
-			engine_free(&e);
-			return EXIT_USAGE;
+			goto fail_engine;
 		}
 	for (i = 0; i < n_ifaces; i++)
 		if (engine_add_iface(&e, ifaces[i]) != 0) {
 			main_error(e.err);
-			engine_free(&e);
-			return EXIT_USAGE;
+			goto fail_engine;
 		}
 	if (db != NULL) {
 		store = store_open(db, 1, err, sizeof err);
 		if (store == NULL) {
 			main_error(err);
-			engine_free(&e);
-			return EXIT_USAGE;
+			goto fail_engine;
 		}
 		srclen = 16;
 		for (i = 0; i < n_files; i++)
@@ -535,8 +527,7 @@ main(int argc, char **argv)
 			main_error(err);
 			free(source);
 			store_close(store);
-			engine_free(&e);
-			return EXIT_USAGE;
+			goto fail_engine;
 		}
 		free(source);
 		e.store = store;
@@ -586,8 +577,31 @@ main(int argc, char **argv)
 		main_error(e.err);
 	if (rc == 0 && e.error_findings > 0)
 		rc = EXIT_FINDINGS;
+	if (e.input_failed)
+		rc = EXIT_USAGE;
 	engine_free(&e);
 	free(filter);
+	return rc;
+
+fail_engine:
+	engine_free(&e);
+fail:
+	free(filter);
+	return EXIT_USAGE;
+}
+
+/* Set up the rules configuration, run, and free it on every path. */
+int
+main(int argc, char **argv)
+{
+	struct config cfg;
+	int rc;
+
+	if (config_init_defaults(&cfg) != 0) {
+		main_error("out of memory");
+		return EXIT_USAGE;
+	}
+	rc = main_run(argc, argv, &cfg);
 	config_free(&cfg);
-	return e.input_failed ? EXIT_USAGE : rc;
+	return rc;
 }
