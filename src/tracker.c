@@ -644,10 +644,12 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 		return;
 	}
 	memcpy(raw, buf, len);
-	memcpy(ms->line, sm.first_line.s, sm.first_line.len);
+	if (sm.first_line.len > 0)
+		memcpy(ms->line, sm.first_line.s, sm.first_line.len);
 	ms->line[sm.first_line.len] = '\0';
-	memcpy(ms->line + sm.first_line.len + 1, sm.cseq_method.s,
-	    sm.cseq_method.len);
+	if (sm.cseq_method.len > 0)
+		memcpy(ms->line + sm.first_line.len + 1, sm.cseq_method.s,
+		    sm.cseq_method.len);
 	ms->line[sm.first_line.len + 1 + sm.cseq_method.len] = '\0';
 	ms->raw = raw;
 	ms->len = (uint32_t)len;
