@@ -140,11 +140,11 @@ decode_config_default(struct decode_config *c)
 	memset(c, 0, sizeof *c);
 	c->frag_mem = 16u << 20;
 	c->frag_timeout = 30 * INT64_C(1000000);
-	c->tcp_flow_buf = 256u << 10;
+	c->tcp_flow_buf = 1024u << 10;
 	c->tcp_mem = 64u << 20;
 	c->tcp_max_flows = 65536;
 	c->tcp_timeout = 300 * INT64_C(1000000);
-	c->max_msg = 64u << 10;
+	c->max_msg = 256u << 10;
 }
 
 /* Create a decoder that counts into st and hands SIP payloads to sink. */

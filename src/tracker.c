@@ -565,7 +565,13 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 
 	if (m->ts > t->now)
 		t->now = m->ts;
-	if (sipscan_parse(buf, len, &sm) != 0 || sm.call_id.len == 0) {
+	if (sipscan_parse(buf, len, &sm) != 0) {
+		t->st->drop[SV_DROP_SIP_MALFORMED]++;
+		return;
+	}
+	if (sm.call_id.len == 0) {
+		/* SIP, but it cannot join a call: counted, not tracked. */
+		t->st->sip_messages++;
 		t->st->sip_malformed++;
 		t->st->drop[SV_DROP_SIP_MALFORMED]++;
 		return;
