@@ -1,24 +1,599 @@
 /*
- * ui.c: placeholder for the ncurses TUI (issue 4): until it lands, sipvet
- * prints the batch report on a terminal too.
+ * ui.c: the TUI's entry points, terminal set-up and tear-down, signals, the
+ * mode stack and the loop that shares the engine's poll().
+ *
+ * Live capture runs inside engine_run() with the keyboard as the hooks'
+ * descriptor: keys are answered in the pass they arrive, the list is rebuilt
+ * from the tracker at most every 100 ms when the engine's generation moved
+ * (at once when calls were evicted, since their memory is gone), and the
+ * screen is redrawn only when something changed.  Files are read to their
+ * end first, then the same loop runs on the keyboard alone.  The terminal
+ * is restored on every way out: quit, Ctrl-C, SIGTERM, a fatal signal, exit().
  */
-#include <stdio.h>
+#define NCURSES_WIDECHAR 1
 
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/time.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "store.h"
 #include "ui.h"
 
-/* Run the TUI over a capture engine; not written yet, so fall back. */
+/* Signal flags: the only global mutable state of the TUI. */
+static volatile sig_atomic_t ui_winch;
+static volatile sig_atomic_t ui_sigquit;
+
+const struct ui_mode *const ui_modes[UI_M__MAX] = {
+	&ui_list_mode, &ui_flow_mode, &ui_msg_mode, &ui_diag_mode,
+	&ui_help_mode, &ui_save_mode,
+};
+
+/* SIGWINCH handler: note that the terminal changed size. */
+static void
+ui_on_winch(int sig)
+{
+	(void)sig;
+	ui_winch = 1;
+}
+
+/* SIGINT/SIGTERM/SIGHUP handler over a stored capture: ask to leave. */
+static void
+ui_on_quit(int sig)
+{
+	(void)sig;
+	ui_sigquit = 1;
+}
+
+/* Fatal signal handler: give the terminal back, then die of the signal. */
+static void
+ui_on_fatal(int sig)
+{
+	if (!isendwin())
+		endwin();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* atexit handler: leave curses if something exits while it is active. */
+static void
+ui_atexit(void)
+{
+	if (stdscr != NULL && !isendwin())
+		endwin();
+}
+
+/* Wall-clock time in microseconds. */
+int64_t
+ui_now(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+/* Open a screen on top of the current one. */
+void
+ui_push(struct ui *u, int mode)
+{
+	if (u->depth < UI_MODES)
+		u->stack[u->depth++] = mode;
+	else
+		u->stack[UI_MODES - 1] = mode;
+	u->dirty = 1;
+}
+
+/* Close the current screen; closing the call list quits. */
+void
+ui_pop(struct ui *u)
+{
+	if (u->depth <= 1)
+		u->quit = 1;
+	else
+		u->depth--;
+	u->dirty = 1;
+}
+
+/* The current screen. */
+int
+ui_top(const struct ui *u)
+{
+	return u->depth > 0 ? u->stack[u->depth - 1] : UI_M_LIST;
+}
+
+/* Show a one-line message in the footer for a few seconds. */
+void
+ui_message(struct ui *u, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(u->status, sizeof u->status, fmt, ap);
+	va_end(ap);
+	u->status_until = ui_now() + 4000000;
+	u->dirty = 1;
+}
+
+/* The counters of what is shown: the engine's, or the stored capture's. */
+const struct sv_stats *
+ui_stats(const struct ui *u)
+{
+	return u->e != NULL ? &u->e->st : &u->own_st;
+}
+
+/* bsearch comparator: a call id against a call pointer. */
+static int
+ui_find_cmp(const void *key, const void *elem)
+{
+	uint64_t id = *(const uint64_t *)key;
+	const struct call *c = *(struct call *const *)elem;
+
+	return id < c->id ? -1 : id > c->id;
+}
+
+/* The call with this id among those held at the last rebuild, or NULL. */
+struct call *
+ui_find(struct ui *u, uint64_t id)
+{
+	struct call **p;
+
+	if (u->n_all == 0)
+		return NULL;
+	p = bsearch(&id, u->all, u->n_all, sizeof *u->all, ui_find_cmp);
+	return p != NULL ? *p : NULL;
+}
+
+/* Rebuild the list (and an open ladder) from the calls held now. */
+void
+ui_rebuild(struct ui *u)
+{
+	if (u->e != NULL) {
+		u->gen_seen = u->e->generation;
+		u->evicted_seen = u->e->st.calls_evicted;
+	}
+	u->rebuilt_at = ui_now();
+	u->need_rebuild = 0;
+	ui_list_build(u);
+	if (u->n_flow > 0)
+		ui_flow_build(u);
+	u->rebuild_cost = ui_now() - u->rebuilt_at;
+	u->dirty = 1;
+}
+
+/* Rebuild at once if calls were freed since the last rebuild (pointers died). */
+static void
+ui_sync(struct ui *u)
+{
+	if (u->e != NULL && u->e->st.calls_evicted != u->evicted_seen)
+		ui_rebuild(u);
+}
+
+/* Follow a terminal size change. */
+static void
+ui_resize(struct ui *u)
+{
+	struct winsize ws;
+
+	ui_winch = 0;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	clearok(curscr, TRUE);
+	u->dirty = 1;
+}
+
+/* Take one key: the global keys first, then the current screen's. */
+static void
+ui_key(struct ui *u, int key)
+{
+	int top = ui_top(u);
+
+	if (key == UI_FKEY(KEY_RESIZE)) {
+		u->dirty = 1;
+		return;
+	}
+	if (top != UI_M_SAVE && top != UI_M_HELP &&
+	    !(top == UI_M_LIST && u->filtering) &&
+	    (key == UI_FKEY(KEY_F(1)) || key == '?' || key == 'h')) {
+		u->help_top = 0;
+		ui_push(u, UI_M_HELP);
+		return;
+	}
+	if (key == 0x0c) {		/* ^L */
+		clearok(curscr, TRUE);
+		u->dirty = 1;
+		return;
+	}
+	ui_modes[top]->key(u, key);
+	u->dirty = 1;
+}
+
+/* Read every key waiting (the hooks' on_fd). */
+static void
+ui_on_fd(void *arg)
+{
+	struct ui *u = arg;
+	wint_t wc;
+	int rc, n = 0;
+
+	ui_sync(u);
+	while (n++ < 256 && (rc = get_wch(&wc)) != ERR) {
+		if (rc == KEY_CODE_YES)
+			ui_key(u, UI_FKEY((int)wc));
+		else
+			ui_key(u, (int)wc);
+		if (u->quit)
+			break;
+	}
+	if (u->quit && u->e != NULL)
+		engine_stop(u->e);
+}
+
+/* Update the header's rates once a second. */
+static void
+ui_rates(struct ui *u, int64_t now)
+{
+	const struct sv_stats *st = ui_stats(u);
+	double dt;
+
+	if (u->rate_at == 0) {
+		u->rate_at = now;
+		u->rate_pkts = st->packets;
+		u->rate_sip = st->sip_messages;
+		return;
+	}
+	if (now - u->rate_at < 1000000)
+		return;
+	dt = (double)(now - u->rate_at) / 1e6;
+	u->pps = (double)(st->packets - u->rate_pkts) / dt;
+	u->sps = (double)(st->sip_messages - u->rate_sip) / dt;
+	u->rate_at = now;
+	u->rate_pkts = st->packets;
+	u->rate_sip = st->sip_messages;
+	u->dirty = 1;
+}
+
+/* After every loop pass: follow resizes, rebuild and redraw when due. */
+static void
+ui_on_pass(void *arg)
+{
+	struct ui *u = arg;
+	int64_t now = ui_now();
+
+	ui_sync(u);
+	if (ui_winch)
+		ui_resize(u);
+	if (ui_sigquit)
+		u->quit = 1;
+	if (u->quit) {
+		if (u->e != NULL)
+			engine_stop(u->e);
+		return;
+	}
+	ui_rates(u, now);
+	if (u->status_until != 0 && now >= u->status_until) {
+		u->status_until = 0;
+		u->status[0] = '\0';
+		u->dirty = 1;
+	}
+	/*
+	 * Follow the engine every 100 ms, or less often when rebuilding is
+	 * slow (huge lists), so the UI never takes more than a tenth of the
+	 * loop from the capture.
+	 */
+	if (u->need_rebuild || (u->e != NULL && u->e->generation !=
+	    u->gen_seen && now - u->rebuilt_at >= 100000 &&
+	    now - u->rebuilt_at >= 10 * u->rebuild_cost))
+		ui_rebuild(u);
+	if (u->dirty) {
+		ui_draw_screen(u);
+		u->dirty = 0;
+		u->drawn_at = now;
+	}
+}
+
+/* Our own loop once the engine has nothing more to read: keys and signals. */
+static int
+ui_loop(struct ui *u, int kbd)
+{
+	struct pollfd pfd[2];
+	int n;
+
+	while (!u->quit) {
+		n = 0;
+		pfd[n].fd = kbd;
+		pfd[n++].events = POLLIN;
+		if (u->e != NULL && u->e->cfg.sigfd >= 0) {
+			pfd[n].fd = u->e->cfg.sigfd;
+			pfd[n++].events = POLLIN;
+		}
+		if (poll(pfd, (nfds_t)n, 100) < 0 && errno != EINTR)
+			return -1;
+		if (n > 1 && pfd[1].revents != 0) {
+			u->e->interrupted = 1;
+			break;
+		}
+		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+			break;
+		if (pfd[0].revents & POLLIN)
+			ui_on_fd(u);
+		ui_on_pass(u);
+	}
+	return 0;
+}
+
+/* Install the signal handlers; quit_too over a stored capture (no engine pipe). */
+static void
+ui_signals(int quit_too)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = ui_on_winch;
+	sigaction(SIGWINCH, &sa, NULL);
+	if (quit_too) {
+		sa.sa_handler = ui_on_quit;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	sa.sa_handler = ui_on_fatal;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGFPE, &sa, NULL);
+	sigaction(SIGILL, &sa, NULL);
+	sigaction(SIGABRT, &sa, NULL);
+}
+
+/* Set up the terminal; the keyboard descriptor, or -1 when no TUI is possible. */
+static int
+ui_start(struct ui *u, FILE **ttyp, SCREEN **scrp)
+{
+	FILE *tty = NULL;
+	SCREEN *scr;
+	const char *nc;
+	int kbd;
+
+	setlocale(LC_ALL, "");
+	u->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	if (getenv("TERM") == NULL || strcmp(getenv("TERM"), "dumb") == 0)
+		return -1;
+	if (isatty(STDIN_FILENO))
+		kbd = STDIN_FILENO;
+	else {
+		/* "-r -" reads the capture from standard input. */
+		if ((tty = fopen("/dev/tty", "r")) == NULL)
+			return -1;
+		kbd = fileno(tty);
+	}
+	ui_signals(u->e == NULL);
+	scr = newterm(NULL, stdout, tty != NULL ? tty : stdin);
+	if (scr == NULL) {
+		if (tty != NULL)
+			fclose(tty);
+		return -1;
+	}
+	set_term(scr);
+	atexit(ui_atexit);
+	set_escdelay(25);
+	cbreak();
+	noecho();
+	nonl();
+	intrflush(stdscr, FALSE);
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	nc = getenv("NO_COLOR");
+	u->color = has_colors() && (nc == NULL || *nc == '\0');
+	ui_draw_init(u);
+	*ttyp = tty;
+	*scrp = scr;
+	return kbd;
+}
+
+/* Give the terminal back. */
+static void
+ui_stop(FILE *tty, SCREEN *scr)
+{
+	endwin();
+	delscreen(scr);
+	if (tty != NULL)
+		fclose(tty);
+}
+
+/* Set up the state shared by both entry points; 0 or -1. */
+static int
+ui_init(struct ui *u)
+{
+	memset(u, 0, sizeof *u);
+	if (config_init_defaults(&u->cfg) != 0)
+		return -1;
+	u->sort_col = UI_COL_TIME;
+	u->autoscroll = 1;
+	u->show_diag = 1;
+	u->depth = 1;
+	u->stack[0] = UI_M_LIST;
+	u->need_rebuild = 1;
+	u->dirty = 1;
+	return 0;
+}
+
+/* Free the state shared by both entry points. */
+static void
+ui_done(struct ui *u)
+{
+	size_t i;
+
+	ui_flow_clear(u);
+	ui_diag_free(u);
+	for (i = 0; i < u->n_own; i++)
+		call_free(u->own[i]);
+	free(u->own);
+	free(u->all);
+	free(u->rows);
+	free(u->tmp);
+	free(u->sel);
+	free(u->fm);
+	config_free(&u->cfg);
+}
+
+/* Describe the engine's sources for the header. */
+static void
+ui_source(struct ui *u)
+{
+	struct engine *e = u->e;
+	size_t off = 0;
+	int i;
+
+	u->source[0] = '\0';
+	for (i = 0; i < e->cap.n && off < sizeof u->source; i++) {
+		const char *name = e->cap.src[i].name;
+		const char *base = strrchr(name, '/');
+
+		if (!e->cap.src[i].live && base != NULL)
+			name = base + 1;
+		off += (size_t)snprintf(u->source + off, sizeof u->source - off,
+		    "%s%s %s", i ? " " : "", e->cap.src[i].live ? "-i" : "-r",
+		    name);
+	}
+}
+
+/* Run the TUI over a capture engine; 0, -1 on error, UI_FALLBACK if unavailable. */
 int
 ui_main(struct engine *e)
 {
-	(void)e;
-	return UI_FALLBACK;
+	struct engine_hooks h;
+	struct ui *u;
+	FILE *tty;
+	SCREEN *scr;
+	int kbd, rc = 0;
+
+	if ((u = malloc(sizeof *u)) == NULL || ui_init(u) != 0) {
+		free(u);
+		return UI_FALLBACK;
+	}
+	u->e = e;
+	u->live = capture_is_live(&e->cap);
+	ui_source(u);
+	if ((kbd = ui_start(u, &tty, &scr)) < 0) {
+		ui_done(u);
+		free(u);
+		return UI_FALLBACK;
+	}
+	e->on_call = ui_diag_on_call;
+	e->on_call_arg = u;
+	memset(&h, 0, sizeof h);
+	h.fd = u->live ? kbd : -1;
+	h.on_fd = ui_on_fd;
+	h.on_pass = ui_on_pass;
+	h.pass_ms = 100;
+	h.arg = u;
+	ui_draw_screen(u);
+	if (engine_run(e, &h) != 0)
+		ui_message(u, "capture stopped: %s", e->err);
+	if (!u->quit && !e->interrupted) {
+		if (!u->live)
+			engine_finish(e);
+		else if (e->err[0] == '\0')
+			ui_message(u, "capture ended");
+		u->live = 0;
+		ui_rebuild(u);
+		ui_on_pass(u);
+		if (ui_loop(u, kbd) != 0)
+			rc = -1;
+	}
+	ui_stop(tty, scr);
+	e->on_call = NULL;
+	e->on_call_arg = NULL;
+	if (e->input_failed)
+		fprintf(stderr, "sipvet: %s\n", e->err);
+	ui_done(u);
+	free(u);
+	return rc;
 }
 
-/* Run the TUI over a stored capture; not written yet. */
+/* store_read callback: keep a stored call. */
+static void
+ui_db_call(void *arg, struct call *c)
+{
+	struct ui *u = arg;
+	struct call **n;
+
+	if (u->n_own == u->cap_own) {
+		n = realloc(u->own, (u->cap_own ? u->cap_own * 2 : 256) *
+		    sizeof *n);
+		if (n == NULL) {
+			call_free(c);
+			return;
+		}
+		u->own = n;
+		u->cap_own = u->cap_own ? u->cap_own * 2 : 256;
+	}
+	u->own[u->n_own++] = c;
+	ui_diag_on_call(u, c);
+}
+
+/* Run the TUI over a stored capture; 0, or -1 on error. */
 int
 ui_main_db(const char *path)
 {
-	fprintf(stderr, "sipvet: the TUI is not built yet; use sipvet -N --db "
-	    "%s\n", path);
-	return -1;
+	struct store *s;
+	struct ui *u;
+	FILE *tty;
+	SCREEN *scr;
+	char err[512];
+	int complete = 0, kbd;
+	const char *base = strrchr(path, '/');
+
+	if ((u = malloc(sizeof *u)) == NULL || ui_init(u) != 0) {
+		free(u);
+		fprintf(stderr, "sipvet: out of memory\n");
+		return -1;
+	}
+	if ((s = store_open(path, 0, err, sizeof err)) == NULL) {
+		fprintf(stderr, "sipvet: %s\n", err);
+		ui_done(u);
+		free(u);
+		return -1;
+	}
+	if (store_read(s, ui_db_call, u, &u->own_st, &complete) != 0) {
+		fprintf(stderr, "sipvet: %s: cannot read the stored capture: "
+		    "%s\n", path, store_error(s));
+		store_close(s);
+		ui_done(u);
+		free(u);
+		return -1;
+	}
+	store_close(s);
+	snprintf(u->source, sizeof u->source, "--db %s%s",
+	    base != NULL ? base + 1 : path, complete ? "" : " (incomplete)");
+	if ((kbd = ui_start(u, &tty, &scr)) < 0) {
+		fprintf(stderr, "sipvet: cannot open the terminal; use sipvet "
+		    "-N --db %s\n", path);
+		ui_done(u);
+		free(u);
+		return -1;
+	}
+	ui_rebuild(u);
+	ui_on_pass(u);
+	ui_loop(u, kbd);
+	ui_stop(tty, scr);
+	ui_done(u);
+	free(u);
+	return 0;
 }
