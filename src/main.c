@@ -474,7 +474,7 @@ main_run(int argc, char **argv, struct config *cfg)
 		if (db != NULL && batch)
 			return main_report_db(db, json, quiet, cfg);
 		if (db != NULL)
-			return ui_main_db(db) < 0 ? EXIT_USAGE : 0;
+			return ui_main_db(db, cfg) < 0 ? EXIT_USAGE : 0;
 		main_error("nothing to read: give -r FILE, -i IFACE or --db "
 		    "FILE (see sipvet -h)");
 		return EXIT_USAGE;

@@ -421,8 +421,9 @@ static int
 ui_init(struct ui *u)
 {
 	memset(u, 0, sizeof *u);
-	if (config_init_defaults(&u->cfg) != 0)
+	if (config_init_defaults(&u->own_cfg) != 0)
 		return -1;
+	u->rules = &u->own_cfg;
 	u->sort_col = UI_COL_TIME;
 	u->autoscroll = 1;
 	u->show_diag = 1;
@@ -449,7 +450,7 @@ ui_done(struct ui *u)
 	free(u->tmp);
 	free(u->sel);
 	free(u->fm);
-	config_free(&u->cfg);
+	config_free(&u->own_cfg);
 }
 
 /* Describe the engine's sources for the header. */
@@ -488,6 +489,8 @@ ui_main(struct engine *e)
 		return UI_FALLBACK;
 	}
 	u->e = e;
+	if (e->cfg.rules != NULL)
+		u->rules = e->cfg.rules;	/* --config, --credentials... */
 	u->live = capture_is_live(&e->cap);
 	ui_source(u);
 	if ((kbd = ui_start(u, &tty, &scr)) < 0) {
@@ -550,7 +553,7 @@ ui_db_call(void *arg, struct call *c)
 
 /* Run the TUI over a stored capture; 0, or -1 on error. */
 int
-ui_main_db(const char *path)
+ui_main_db(const char *path, const struct config *cfg)
 {
 	struct store *s;
 	struct ui *u;
@@ -565,6 +568,8 @@ ui_main_db(const char *path)
 		fprintf(stderr, "sipvet: out of memory\n");
 		return -1;
 	}
+	if (cfg != NULL)
+		u->rules = cfg;
 	if ((s = store_open(path, 0, err, sizeof err)) == NULL) {
 		fprintf(stderr, "sipvet: %s\n", err);
 		ui_done(u);

@@ -28,7 +28,7 @@ struct call;
 /* Run the TUI over a capture engine; 0, -1 on error, UI_FALLBACK if unavailable. */
 int	 ui_main(struct engine *e);
 /* Run the TUI over a stored capture; 0, or -1 on error. */
-int	 ui_main_db(const char *path);
+int	 ui_main_db(const char *path, const struct config *cfg);
 
 /* ---- shared between the ui_*.c modules -------------------------------- */
 
@@ -114,7 +114,8 @@ enum ui_col {
 
 struct ui {
 	struct engine	*e;		/* NULL over a stored capture */
-	struct config	 cfg;		/* the rules' configuration */
+	struct config	 own_cfg;	/* defaults, when nobody gave one */
+	const struct config *rules;	/* the rules' configuration in use */
 	char		 source[256];	/* what the header says we read */
 	int		 live;
 

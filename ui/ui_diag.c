@@ -47,6 +47,8 @@ ui_diag_when(struct ui *u, const struct call *c)
 {
 	if (u->e != NULL && !c->done)
 		return tracker_now(u->e->trk);
+	if (c->judged_at != 0)
+		return c->judged_at;	/* as the engine (or the store) judged it */
 	/* Done or stored: nothing more will come. */
 	return c->last_ts + 3600 * (int64_t)1000000;
 }
@@ -106,7 +108,7 @@ ui_diag_judge(struct ui *u, struct call *c, int compute)
 	if (c->n_msgs > 0 && c->msgs[0].raw == NULL)
 		return j;	/* bytes released: keep what we had */
 	memset(&d, 0, sizeof d);
-	if (rules_run(&u->cfg, c, ui_diag_when(u, c), &d) != 0) {
+	if (rules_run(u->rules, c, ui_diag_when(u, c), &d) != 0) {
 		rules_diagnosis_free(&d);
 		return j;
 	}

@@ -84,7 +84,7 @@ ui_flow_build(struct ui *u)
 		    c->msgs[0].raw != NULL)) {
 			rules_diagnosis_free(&u->flow_diag[k]);
 			memset(&u->flow_diag[k], 0, sizeof u->flow_diag[k]);
-			if (rules_run(&u->cfg, c, c->done || u->e == NULL ?
+			if (rules_run(u->rules, c, c->done || u->e == NULL ?
 			    c->last_ts + 3600 * (int64_t)1000000 :
 			    tracker_now(u->e->trk), &u->flow_diag[k]) != 0) {
 				rules_diagnosis_free(&u->flow_diag[k]);
@@ -180,7 +180,7 @@ ui_flow_ep_label(struct ui *u, const struct sv_addr *a, char *buf, size_t len)
 	char host[128];
 	struct sv_str hs;
 	struct msg *m;
-	int i, vapi = config_is_vapi_addr(&u->cfg, a);
+	int i, vapi = config_is_vapi_addr(u->rules, a);
 
 	buf[0] = '\0';
 	host[0] = '\0';
@@ -200,7 +200,7 @@ ui_flow_ep_label(struct ui *u, const struct sv_addr *a, char *buf, size_t len)
 		else {
 			hs.s = host;
 			hs.len = strlen(host);
-			if (config_is_vapi_host(&u->cfg, hs) != CONFIG_HOST_NONE)
+			if (config_is_vapi_host(u->rules, hs) != CONFIG_HOST_NONE)
 				vapi = 1;
 		}
 	}

@@ -440,7 +440,7 @@ ui_save_text(struct ui *u, struct call **calls, size_t n, const char *path,
 			fprintf(f, " %d", c->final_code);
 		memset(&d, 0, sizeof d);
 		if ((c->n_msgs == 0 || c->msgs[0].raw != NULL) &&
-		    rules_run(&u->cfg, c, c->last_ts + 3600 * (int64_t)1000000,
+		    rules_run(u->rules, c, c->last_ts + 3600 * (int64_t)1000000,
 		    &d) == 0) {
 			fprintf(f, "\nverdict %s\n", rules_verdict_name(d.verdict));
 			for (j = 0; j < d.n; j++) {
