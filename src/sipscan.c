@@ -54,11 +54,52 @@ static const unsigned char sipscan_cc[256] = {
 #define IS_LWS(c)	(sipscan_cc[(unsigned char)(c)] & C_LWS)
 #define CC(c, m)	(sipscan_cc[(unsigned char)(c)] & (m))
 
+/*
+ * Bytes the fast paths take as they are: printable ASCII other than the
+ * separators and quoting characters , ; " < > \ [ ].  A value made only of
+ * these (plus ';' between parameters) needs none of the general passes.
+ */
+static const unsigned char sipscan_plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x10 */
+	0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,	/* 0x20 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 1,	/* 0x30 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1,	/* 0x50 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x60 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,	/* 0x70 */
+};
+
+#define IS_PLAIN(c)	(sipscan_plain[(unsigned char)(c)])
+
+/* Skip RFC 3261 token characters forward, four at a time when possible. */
+static inline const char *
+sipscan_span_token(const char *p, const char *e)
+{
+	while (e - p >= 4 && (sipscan_cc[(unsigned char)p[0]] &
+	    sipscan_cc[(unsigned char)p[1]] & sipscan_cc[(unsigned char)p[2]] &
+	    sipscan_cc[(unsigned char)p[3]] & C_TOKEN))
+		p += 4;
+	while (p < e && IS_TOKEN(*p))
+		p++;
+	return p;
+}
+
 /* Load 8 bytes from an unaligned address. */
 static inline uint64_t
 sipscan_load8(const char *p)
 {
 	uint64_t v;
+
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/* Load 4 bytes from an unaligned address. */
+static inline uint32_t
+sipscan_load4(const char *p)
+{
+	uint32_t v;
 
 	memcpy(&v, p, sizeof v);
 	return v;
@@ -83,6 +124,10 @@ sipscan_lceq(const char *p, const char *lit, size_t n)
 		return i == n || (sipscan_load8(p + n - 8) | fold) ==
 		    sipscan_load8(lit + n - 8);
 	}
+	if (n >= 4)	/* two overlapping 4-byte words */
+		return ((sipscan_load4(p) | (uint32_t)fold) ==
+		    sipscan_load4(lit)) && ((sipscan_load4(p + n - 4) |
+		    (uint32_t)fold) == sipscan_load4(lit + n - 4));
 	for (i = 0; i < n; i++)
 		if (((unsigned char)p[i] | 0x20) != (unsigned char)lit[i])
 			return 0;
@@ -639,6 +684,84 @@ sipscan_naddr(const char *p, const char *e, struct sipscan_na *na)
 		na->bad = 1;
 }
 
+/*
+ * Step over one plain parameter at *pp (at its ';'): its name and value
+ * (SV_STR_NULL without '=').  Returns 0 at the end of [*pp, e), -1 when the
+ * parameter is empty or not made of plain bytes (the general path decides).
+ */
+static int
+sipscan_plain_param(const char **pp, const char *e, struct sv_str *name,
+    struct sv_str *value)
+{
+	const char *p = *pp, *n, *se, *eq;
+
+	if (p == e)
+		return 0;
+	if (*p != ';')
+		return -1;
+	n = ++p;
+	if ((se = memchr(n, ';', (size_t)(e - n))) == NULL)
+		se = e;
+	if (se == n)
+		return -1;
+	while (se - p >= 4 && (sipscan_plain[(unsigned char)p[0]] &
+	    sipscan_plain[(unsigned char)p[1]] &
+	    sipscan_plain[(unsigned char)p[2]] &
+	    sipscan_plain[(unsigned char)p[3]]))
+		p += 4;
+	for (; p < se; p++)
+		if (!IS_PLAIN(*p))
+			return -1;
+	eq = memchr(n, '=', (size_t)(p - n));
+	*name = sipscan_sv(n, eq != NULL ? eq : p);
+	*value = eq != NULL ? sipscan_sv(eq + 1, p) : SV_STR_NULL;
+	*pp = p;
+	return 1;
+}
+
+/*
+ * The common From/To shapes in one pass: ["display"] <uri> followed by
+ * plain parameters.  Gives what the general path would (and no bad bits),
+ * or returns 0 without touching anything when the value is not that simple.
+ */
+static int
+sipscan_fromto_fast(const char *p, const char *e, struct sv_str *uri,
+    struct sv_str *tag)
+{
+	const char *q, *u, *r;
+	struct sv_str n, v, t = SV_STR_NULL;
+	int found = 0, rc;
+
+	if (p == e)
+		return 0;
+	if (*p == '"') {
+		if ((q = sipscan_skip_quoted(p, e)) == NULL)
+			return 0;
+		q = sipscan_skip_lws(q, e);
+		if (q == e || *q != '<')
+			return 0;
+	} else if (*p == '<')
+		q = p;
+	else
+		return 0;
+	u = q + 1;
+	if ((r = memchr(u, '>', (size_t)(e - u))) == NULL || r == u ||
+	    IS_LWS(*u) || IS_LWS(r[-1]) || !sipscan_has_scheme(u, r))
+		return 0;
+	q = r + 1;
+	while ((rc = sipscan_plain_param(&q, e, &n, &v)) == 1) {
+		if (!found && n.len == 3 && sipscan_lceq(n.s, "tag", 3)) {
+			t = v;
+			found = 1;
+		}
+	}
+	if (rc != 0)
+		return 0;
+	*uri = sipscan_sv(u, r);
+	*tag = t;
+	return 1;
+}
+
 /* Scan the From or To header value into its slices; returns bad bits. */
 static unsigned
 sipscan_fromto(const char *p, const char *e, struct sv_str *whole,
@@ -650,6 +773,8 @@ sipscan_fromto(const char *p, const char *e, struct sv_str *whole,
 	if (whole->s != NULL)
 		return badbit;		/* repeated */
 	*whole = sipscan_sv(p, e);
+	if (sipscan_fromto_fast(p, e, uri, tag))
+		return 0;
 	sipscan_naddr(p, e, &na);
 	*uri = na.uri;
 	if (na.bad || na.end != e)
@@ -794,6 +919,64 @@ sipscan_via_top(struct sip_msg *m, const char *p, const char *e)
 	}
 }
 
+/*
+ * The common top Via in one pass: "SIP/2.0/transport host[:port]" followed
+ * by plain parameters, a single value.  Fills what the general path would
+ * (and no bad bits), or returns 0 without touching m when it is not that.
+ */
+static int
+sipscan_via_fast(struct sip_msg *m, const char *p, const char *e)
+{
+	const char *t, *te, *h, *he, *q, *d;
+	struct sv_str n, v, branch = SV_STR_NULL, received = SV_STR_NULL;
+	struct sv_str rport = SV_STR_NULL;
+	long port = 0;
+	int has_rport = 0, rc;
+
+	if (e - p < 10 || !sipscan_lceq(p, "sip", 3) ||
+	    memcmp(p + 3, "/2.0/", 5) != 0)
+		return 0;
+	t = p + 8;
+	te = sipscan_span_token(t, e);
+	if (te == t || e - te < 2 || *te != ' ')
+		return 0;
+	h = te + 1;
+	for (he = h; he < e && *he != ':' && *he != ';' && IS_PLAIN(*he); he++)
+		;
+	if (he == h || *h == '[' || (he < e && *he != ':' && *he != ';'))
+		return 0;
+	q = he;
+	if (q < e && *q == ':') {
+		for (d = ++q; q < e && IS_DIGIT(*q); q++)
+			;
+		if ((port = sipscan_port(d, q)) < 0 || (q < e && *q != ';'))
+			return 0;
+	}
+	while ((rc = sipscan_plain_param(&q, e, &n, &v)) == 1) {
+		if (n.len == 6 && sipscan_lceq(n.s, "branch", 6))
+			sipscan_first(&branch, v);
+		else if (n.len == 8 && sipscan_lceq(n.s, "received", 8))
+			sipscan_first(&received, v);
+		else if (n.len == 5 && sipscan_lceq(n.s, "rport", 5) &&
+		    !has_rport) {
+			has_rport = 1;
+			rport = v;
+		}
+	}
+	if (rc != 0)
+		return 0;
+	m->via = sipscan_sv(p, e);
+	m->via_transport = sipscan_sv(t, te);
+	m->via_host = sipscan_sv(h, he);
+	m->via_port = (uint16_t)port;
+	m->via_branch = branch;
+	m->via_received = received;
+	m->via_has_rport = has_rport;
+	m->via_rport = rport;
+	m->via_count = 1;
+	return 1;
+}
+
 /* Scan one Via header: count its values, parse the first of the first. */
 static void
 sipscan_via(struct sip_msg *m, const char *p, const char *e)
@@ -801,6 +984,8 @@ sipscan_via(struct sip_msg *m, const char *p, const char *e)
 	const char *first;
 	int n;
 
+	if (m->via_count == 0 && sipscan_via_fast(m, p, e))
+		return;
 	if (sipscan_elements(p, e, 0, &first, &n))
 		m->bad |= SIP_BAD_SEPARATORS;
 	if (n == 0) {
@@ -1215,8 +1400,7 @@ sipscan_parse(const char *buf, size_t len, struct sip_msg *m)
 			if (le > s && le[-1] == '\r')
 				le--;
 		}
-		for (n = s; n < le && IS_TOKEN(*n); n++)
-			;
+		n = sipscan_span_token(s, le);
 		q = sipscan_skip_lws(n, le);
 		if (n == s || q == le || *q != ':') {
 			m->bad |= SIP_BAD_HEADER_LINE;

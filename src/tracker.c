@@ -14,6 +14,17 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include <stdint.h>
+
+/*
+ * Hash Call-IDs eight bytes at a time: uthash's default (Jenkins, a byte at
+ * a time) was a visible share of the per-message cost.
+ */
+#define HASH_FUNCTION(key, keylen, hashv) \
+	((hashv) = tracker_hash((key), (keylen)))
+
+static unsigned	tracker_hash(const void *, size_t);
+
 #include <uthash.h>
 
 #include "rules.h"
@@ -92,6 +103,30 @@ tracker_config_default(struct tracker_config *c)
 	c->idle = 3600 * 1000000LL;
 }
 
+/* Hash a key of len bytes (multiply-xorshift over 8-byte words). */
+static unsigned
+tracker_hash(const void *key, size_t len)
+{
+	const unsigned char *p = key;
+	const uint64_t k = 0x9e3779b97f4a7c15ULL;
+	uint64_t h = 0x243f6a8885a308d3ULL ^ (len * k), w;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * k;
+		h ^= h >> 29;
+	}
+	if (len > 0) {
+		w = 0;
+		memcpy(&w, p, len);
+		h = (h ^ w) * k;
+	}
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93ULL;
+	h ^= h >> 32;
+	return (unsigned)h;
+}
+
 /* Duplicate a slice as a NUL-terminated string (never NULL on success). */
 static char *
 tracker_strdup(struct sv_str s)
@@ -115,7 +150,8 @@ call_free(struct call *c)
 	if (c == NULL)
 		return;
 	for (i = 0; i < c->n_msgs; i++) {
-		free(c->msgs[i].raw);
+		if (!c->msgs[i].raw_in_line)
+			free(c->msgs[i].raw);
 		free(c->msgs[i].line);
 	}
 	for (i = 0; i < c->n_txns; i++) {
@@ -222,11 +258,23 @@ tracker_held(const struct tracker *t)
 static void
 tracker_release_raw(struct call *c)
 {
+	struct msg *m;
+	char *nl;
+	size_t l;
 	int i;
 
 	for (i = 0; i < c->n_msgs; i++) {
-		free(c->msgs[i].raw);
-		c->msgs[i].raw = NULL;
+		m = &c->msgs[i];
+		if (m->raw_in_line) {
+			/* Shrink the shared allocation down to the line. */
+			l = strlen(m->line) + 1;
+			l += strlen(m->line + l) + 1;
+			if ((nl = realloc(m->line, l)) != NULL)
+				m->line = nl;
+			m->raw_in_line = 0;
+		} else
+			free(m->raw);
+		m->raw = NULL;
 	}
 }
 
@@ -561,6 +609,7 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 	struct sv_str key_method;
 	char key[512];
 	int idx, txn, retrans = 0;
+	size_t linelen;
 	char *raw;
 
 	if (m->ts > t->now)
@@ -639,16 +688,14 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 			retrans = tracker_same_as_earlier(c, txn, idx, buf, len);
 	}
 
-	raw = malloc(len ? len : 1);
+	/* One allocation: the line, then the raw bytes. */
+	linelen = sm.first_line.len + sm.cseq_method.len + 2;
 	ms = &c->msgs[idx];
 	memset(ms, 0, sizeof *ms);
-	ms->line = malloc(sm.first_line.len + sm.cseq_method.len + 2);
-	if (raw == NULL || ms->line == NULL) {
-		free(raw);
-		free(ms->line);
-		ms->line = NULL;
+	if ((ms->line = malloc(linelen + len)) == NULL)
 		return;
-	}
+	raw = ms->line + linelen;
+	ms->raw_in_line = 1;
 	memcpy(raw, buf, len);
 	if (sm.first_line.len > 0)
 		memcpy(ms->line, sm.first_line.s, sm.first_line.len);

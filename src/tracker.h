@@ -42,6 +42,8 @@ struct msg {
 	uint8_t		 is_request;
 	uint8_t		 retrans;	/* retransmission of an earlier message */
 	uint8_t		 fragmented;
+	uint8_t		 raw_in_line;	/* raw shares line's allocation (after the
+					   line): freed with it, not on its own */
 	uint16_t	 status;	/* responses */
 	uint32_t	 cseq;
 	unsigned	 bad;		/* enum sip_bad bits */

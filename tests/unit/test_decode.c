@@ -1061,7 +1061,7 @@ START_TEST(t_too_large)
 	memset(&st, 0, sizeof st);
 	memset(&s, 0, sizeof s);
 	decode_config_default(&c);
-	ck_assert_uint_eq(c.max_msg, 65536);
+	ck_assert_uint_eq(c.max_msg, 256u << 10);
 	ck_assert_uint_eq(c.frag_mem, 16u << 20);
 	c.max_msg = 100;
 	d = decode_new(&c, &st, sink);
