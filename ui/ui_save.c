@@ -173,7 +173,8 @@ ui_save_frame(struct ui_save_pcap *p, int64_t ts, const struct sv_addr *src,
 	}
 	l4[csum_off] = l4[csum_off + 1] = 0;
 	memcpy(f + off, l4, l4len);
-	memcpy(f + off + l4len, payload, plen);
+	if (plen > 0)
+		memcpy(f + off + l4len, payload, plen);
 	sum = ui_save_sum(sum, f + off, ulen);
 	ui_save_be16(f + off + csum_off, ui_save_fold(sum));
 	if (proto == 17 && f[off + csum_off] == 0 && f[off + csum_off + 1] == 0)
