@@ -80,11 +80,17 @@ int
 engine_init(struct engine *e, const struct engine_config *c)
 {
 	struct sv_sink sink;
+	struct tracker_config tc = c->trk;
 
 	memset(e, 0, sizeof *e);
 	e->cfg = *c;
 	capture_init(&e->cap);
-	e->trk = tracker_new(&c->trk, &e->st, engine_call_done, e);
+	if (c->rules != NULL && rules_enabled(c->rules)) {
+		/* Keep the tracker's scan for the rules: no second scan. */
+		tc.observe = rules_observe;
+		tc.observe_arg = NULL;
+	}
+	e->trk = tracker_new(&tc, &e->st, engine_call_done, e);
 	if (e->trk == NULL)
 		return -1;
 	sink.message = tracker_message;

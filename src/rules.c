@@ -7,6 +7,8 @@
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -553,15 +555,68 @@ rules_uri_host(struct sv_str uri, int *is_ip)
 	return u.host;
 }
 
+/*
+ * Parse a dotted IPv4 address of exactly the form inet_pton() takes (four
+ * decimal octets, no leading zeros) from len bytes, stopping at a NUL: 0,
+ * -1 when it is not one, -2 when it is not but holds ':' or '[' (it may be
+ * an IPv6 address, or bracketed).
+ */
+static int
+rules_parse_ip4(const char *p, size_t len, uint8_t *ip)
+{
+	unsigned	v = 0;
+	int		octets = 0, digit = 0;
+	size_t		i;
+
+	for (i = 0; i < len && p[i] != '\0'; i++) {
+		if (p[i] >= '0' && p[i] <= '9') {
+			if (digit && v == 0)
+				break;
+			v = v * 10 + (unsigned)(p[i] - '0');
+			if (v > 255)
+				break;
+			if (!digit) {
+				if (++octets > 4)
+					break;
+				digit = 1;
+			}
+			ip[octets - 1] = (uint8_t)v;
+		} else if (p[i] == '.' && digit) {
+			if (octets == 4)
+				break;
+			v = 0;
+			digit = 0;
+		} else
+			break;
+	}
+	if (i == len || p[i] == '\0')
+		return octets == 4 && digit ? 0 : -1;
+	for (; i < len && p[i] != '\0'; i++)
+		if (p[i] == ':' || p[i] == '[')
+			return -2;
+	return -1;
+}
+
 /* Parse an IP literal slice into an address (port 0); 0 or -1. */
 static int
 rules_parse_ip(struct sv_str s, struct sv_addr *a)
 {
 	struct config_net	n;
 	char			buf[64];
+	uint8_t			ip[4];
+	int			rc;
 
 	if (s.s == NULL || s.len == 0 || s.len >= sizeof buf)
 		return -1;
+	/* Without ':' or '[' only a dotted IPv4 address can parse. */
+	if ((rc = rules_parse_ip4(s.s, s.len, ip)) == -1)
+		return -1;
+	if (rc == 0) {
+		memset(a, 0, sizeof *a);
+		a->af = 4;
+		memcpy(a->ip, ip, sizeof ip);
+		return 0;
+	}
 	memcpy(buf, s.s, s.len);
 	buf[s.len] = '\0';
 	if (strchr(buf, '/') != NULL || config_parse_net(buf, &n) == -1)
@@ -730,6 +785,193 @@ rules_take(struct rules_summary *s, struct rules_msg *rm,
 		s->auth[s->n_auth++] = sm->auth[i];
 	rm->n_auth = s->n_auth - rm->auth0;
 	return 0;
+}
+
+/*
+ * A message's record (rules_observe()): flags, the number of auth headers,
+ * a mask of the slices present, each as a 16-bit offset into the message
+ * and a 16-bit length; then per auth header its kind, a mask and slices.
+ * It holds exactly what rules_take() copies, so no message is scanned twice.
+ */
+#define RULES_REC_RPORT		0x01	/* via_has_rport */
+#define RULES_REC_NOT_SIP	0x02	/* no start line: the rules skip it */
+#define RULES_REC_SLICES	14	/* slices of a message */
+#define RULES_REC_AUTH_SLICES	15	/* slices of an auth header */
+
+#define RULES_SLICE_OFFSETS(type) {					\
+	offsetof(type, method), offsetof(type, ruri),			\
+	offsetof(type, call_id), offsetof(type, cseq_method),		\
+	offsetof(type, from_uri), offsetof(type, from_tag),		\
+	offsetof(type, to_uri), offsetof(type, to_tag),			\
+	offsetof(type, via_host), offsetof(type, via_branch),		\
+	offsetof(type, contact_uri), offsetof(type, user_agent),	\
+	offsetof(type, server), offsetof(type, body) }
+
+/* Where a scan's slices are, in record order. */
+static const size_t rules_rec_sip_off[RULES_REC_SLICES] =
+    RULES_SLICE_OFFSETS(struct sip_msg);
+/* Where a summary message's slices are, in record order. */
+static const size_t rules_rec_msg_off[RULES_REC_SLICES] =
+    RULES_SLICE_OFFSETS(struct rules_msg);
+/* Where an auth header's slices are, in record order. */
+static const size_t rules_rec_auth_off[RULES_REC_AUTH_SLICES] = {
+	offsetof(struct sip_auth, value), offsetof(struct sip_auth, scheme),
+	offsetof(struct sip_auth, realm), offsetof(struct sip_auth, nonce),
+	offsetof(struct sip_auth, username), offsetof(struct sip_auth, uri),
+	offsetof(struct sip_auth, response),
+	offsetof(struct sip_auth, algorithm), offsetof(struct sip_auth, qop),
+	offsetof(struct sip_auth, nc), offsetof(struct sip_auth, cnonce),
+	offsetof(struct sip_auth, opaque), offsetof(struct sip_auth, stale),
+	offsetof(struct sip_auth, domain), offsetof(struct sip_auth, userhash),
+};
+
+/* Write n slices of obj (at off) as a mask and offsets from base; 0 or -1. */
+static int
+rules_rec_put(unsigned char **pp, const unsigned char *end, const char *base,
+    size_t len, const void *obj, const size_t *off, int n)
+{
+	const struct sv_str	*v;
+	unsigned char		*p = *pp, *mp = *pp;
+	uint16_t		 mask = 0, w[2];
+	int			 i;
+
+	if (end - p < 2)
+		return -1;
+	p += 2;
+	for (i = 0; i < n; i++) {
+		v = (const struct sv_str *)(const void *)
+		    ((const char *)obj + off[i]);
+		if (v->s == NULL)
+			continue;
+		if (v->s < base || (size_t)(v->s - base) > len ||
+		    v->len > len - (size_t)(v->s - base) || end - p < 4)
+			return -1;
+		w[0] = (uint16_t)(v->s - base);
+		w[1] = (uint16_t)v->len;
+		memcpy(p, w, 4);
+		p += 4;
+		mask |= (uint16_t)(1u << i);
+	}
+	memcpy(mp, &mask, 2);
+	*pp = p;
+	return 0;
+}
+
+/* Read n slices written by rules_rec_put() into obj against base; 0 or -1. */
+static int
+rules_rec_get(const unsigned char **pp, const unsigned char *end,
+    const char *base, size_t len, void *obj, const size_t *off, int n)
+{
+	const unsigned char	*p = *pp;
+	struct sv_str		*v;
+	uint16_t		 mask, w[2];
+	int			 i;
+
+	if (end - p < 2)
+		return -1;
+	memcpy(&mask, p, 2);
+	p += 2;
+	for (i = 0; i < n; i++) {
+		v = (struct sv_str *)(void *)((char *)obj + off[i]);
+		if ((mask & (1u << i)) == 0) {
+			*v = SV_STR_NULL;
+			continue;
+		}
+		if (end - p < 4)
+			return -1;
+		memcpy(w, p, 4);
+		p += 4;
+		if ((size_t)w[0] + w[1] > len)
+			return -1;
+		v->s = base + w[0];
+		v->len = w[1];
+	}
+	*pp = p;
+	return 0;
+}
+
+/* Record what the rules need of a scanned message (tracker observer). */
+size_t
+rules_observe(void *arg, const struct sip_msg *sm, unsigned char *rec,
+    size_t cap)
+{
+	unsigned char	*p = rec, *end = rec + cap;
+	int		 i, n;
+
+	(void)arg;
+	if (sm->len > 0xffff || cap < 2)
+		return 0;
+	if (sm->bad & SIP_BAD_START_LINE) {
+		rec[0] = RULES_REC_NOT_SIP;
+		rec[1] = 0;
+		return 2;
+	}
+	n = sm->n_auth < SIP_MAX_AUTH ? sm->n_auth : SIP_MAX_AUTH;
+	if (n < 0)
+		n = 0;
+	*p++ = sm->via_has_rport ? RULES_REC_RPORT : 0;
+	*p++ = (unsigned char)n;
+	if (rules_rec_put(&p, end, sm->buf, sm->len, sm, rules_rec_sip_off,
+	    RULES_REC_SLICES) != 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (end - p < 1)
+			return 0;
+		*p++ = (unsigned char)sm->auth[i].kind;
+		if (rules_rec_put(&p, end, sm->buf, sm->len, &sm->auth[i],
+		    rules_rec_auth_off, RULES_REC_AUTH_SLICES) != 0)
+			return 0;
+	}
+	return (size_t)(p - rec);
+}
+
+/*
+ * Fill a message's fields from its record as rules_take() would from a
+ * scan; 1 when taken, 0 when the record says it is not SIP, -1 when the
+ * record is unusable (the caller scans instead), -2 on allocation failure.
+ */
+static int
+rules_take_record(struct rules_summary *s, struct rules_msg *rm,
+    const struct msg *msg, const unsigned char *rec, size_t reclen)
+{
+	const unsigned char	*p = rec, *end = rec + reclen;
+	struct sip_auth		*v, *a;
+	int			 i, n;
+
+	if (reclen < 2)
+		return -1;
+	if (p[0] & RULES_REC_NOT_SIP)
+		return 0;
+	rm->via_has_rport = (p[0] & RULES_REC_RPORT) != 0;
+	n = p[1];
+	p += 2;
+	if (n > SIP_MAX_AUTH)
+		return -1;
+	if (rules_rec_get(&p, end, msg->raw, msg->len, rm, rules_rec_msg_off,
+	    RULES_REC_SLICES) != 0)
+		return -1;
+	rm->auth0 = s->n_auth;
+	rm->n_auth = 0;
+	if (n > 0) {
+		v = reallocarray(s->auth, (size_t)s->n_auth + (size_t)n,
+		    sizeof *v);
+		if (v == NULL)
+			return -2;
+		s->auth = v;
+		for (i = 0; i < n; i++) {
+			a = &s->auth[s->n_auth];
+			if (end - p < 1)
+				return -1;
+			a->kind = (enum sip_auth_kind)*p++;
+			if (rules_rec_get(&p, end, msg->raw, msg->len, a,
+			    rules_rec_auth_off, RULES_REC_AUTH_SLICES) != 0)
+				return -1;
+			s->n_auth++;
+		}
+		rm->n_auth = n;
+	}
+	rm->ok = 1;
+	return 1;
 }
 
 /* The response value of a request's credentials (retransmission check). */
@@ -949,14 +1191,18 @@ rules_pbx_detect(struct sv_str ua)
 		{ "OpenSIPS", RULES_PBX_OPENSIPS },
 		{ "3CX", RULES_PBX_3CX },
 	};
-	size_t	i, n, k;
+	size_t		i, n, k;
+	unsigned char	c0;
 
 	if (ua.s == NULL)
 		return RULES_PBX_GENERIC;
 	for (i = 0; i < sizeof known / sizeof *known; i++) {
 		n = strlen(known[i].needle);
+		c0 = (unsigned char)known[i].needle[0] | 0x20;
+		/* Only where the first byte could match (case folded). */
 		for (k = 0; k + n <= ua.len; k++)
-			if (strncasecmp(ua.s + k, known[i].needle, n) == 0)
+			if (((unsigned char)ua.s[k] | 0x20) == c0 &&
+			    strncasecmp(ua.s + k, known[i].needle, n) == 0)
 				return known[i].pbx;
 	}
 	return RULES_PBX_GENERIC;
@@ -1010,51 +1256,102 @@ rules_sum_roles(const struct config *cfg, struct rules_summary *s)
 	s->pbx = pbx;
 }
 
-/* Build the summary of a call; 0 or -1.  Free with rules_summary_free(). */
-int
-rules_summarize(const struct config *cfg, const struct call *c, int64_t now,
-    struct rules_summary *s)
+/* Set a summary message's fields that come from the tracker's message. */
+static void
+rules_msg_base(struct rules_msg *rm, const struct msg *msg, int auth0)
 {
-	struct sip_msg	 sm;
-	size_t		 n;
-	int		 i, k, first_any = -1;
+	rm->ts = msg->ts;
+	rm->frame = msg->frame;
+	rm->src = msg->src;
+	rm->dst = msg->dst;
+	rm->transport = msg->transport;
+	rm->fragmented = msg->fragmented;
+	rm->len = msg->len;
+	rm->is_request = msg->is_request;
+	rm->status = msg->status;
+	rm->cseq = msg->cseq;
+	rm->retrans = msg->retrans;
+	rm->txn = -1;
+	rm->auth0 = auth0;
+	rm->n_auth = 0;
+}
+
+/*
+ * Take a message's scanned fields, from the tracker's record when there is
+ * one, else by scanning its raw bytes: 1 when taken, 0 when it is not SIP
+ * (or its bytes are gone), -1 on allocation failure.
+ */
+static int
+rules_scan_msg(struct rules_summary *s, struct rules_msg *rm,
+    const struct msg *msg)
+{
+	struct sip_msg		 sm;
+	const unsigned char	*rec;
+	size_t			 reclen;
+	int			 rc = -1, n_auth = s->n_auth;
+
+	if (msg->raw == NULL)
+		return 0;
+	if ((rec = msg_record(msg, &reclen)) != NULL) {
+		if ((rc = rules_take_record(s, rm, msg, rec, reclen)) == -2)
+			return -1;
+		if (rc == -1) {
+			s->n_auth = n_auth;
+			rm->auth0 = n_auth;
+			rm->n_auth = 0;
+		}
+	}
+
+	if (rc >= 0)
+		return rc;
+	if (sipscan_parse(msg->raw, msg->len, &sm) != 0 ||
+	    (sm.bad & SIP_BAD_START_LINE))
+		return 0;
+	if (rules_take(s, rm, &sm) == -1)
+		return -1;
+	return 1;
+}
+
+/* Build a summary, in buf (size bytes) when its arrays fit; 0 or -1. */
+static int
+rules_summarize_in(const struct config *cfg, const struct call *c,
+    int64_t now, struct rules_summary *s, void *buf, size_t size)
+{
+	size_t		 n, one;
+	int		 i, k, rc, first_any = -1;
 
 	memset(s, 0, sizeof *s);
 	s->call = c;
 	s->now = now;
 	s->first = -1;
 	n = c->n_msgs > 0 ? (size_t)c->n_msgs : 1;
-	s->m = calloc(n, sizeof *s->m);
-	s->t = calloc(n, sizeof *s->t);
-	s->ch = calloc(n, sizeof *s->ch);
-	s->ans = calloc(n, sizeof *s->ans);
-	if (s->m == NULL || s->t == NULL || s->ch == NULL || s->ans == NULL)
+	/* One block: messages, transactions, challenges, answers. */
+	one = sizeof *s->m + sizeof *s->t + sizeof *s->ch + sizeof *s->ans;
+	if (n > SIZE_MAX / one)
 		goto fail;
+	if (buf != NULL && n * one <= size) {
+		s->m = buf;
+		s->borrowed = 1;
+	} else if ((s->m = malloc(n * one)) == NULL)
+		goto fail;
+	s->t = (struct rules_txn *)(void *)(s->m + n);
+	s->ch = (struct rules_challenge *)(void *)(s->t + n);
+	s->ans = (struct rules_answer *)(void *)(s->ch + n);
 	s->n_m = c->n_msgs > 0 ? c->n_msgs : 0;
 
 	for (i = 0; i < s->n_m; i++) {
 		const struct msg	*msg = &c->msgs[i];
 		struct rules_msg	*rm = &s->m[i];
 
-		rm->ts = msg->ts;
-		rm->frame = msg->frame;
-		rm->src = msg->src;
-		rm->dst = msg->dst;
-		rm->transport = msg->transport;
-		rm->fragmented = msg->fragmented;
-		rm->len = msg->len;
-		rm->is_request = msg->is_request;
-		rm->status = msg->status;
-		rm->cseq = msg->cseq;
-		rm->retrans = msg->retrans;
-		rm->txn = -1;
-		rm->auth0 = s->n_auth;
-		if (msg->raw == NULL ||
-		    sipscan_parse(msg->raw, msg->len, &sm) != 0 ||
-		    (sm.bad & SIP_BAD_START_LINE))
-			continue;
-		if (rules_take(s, rm, &sm) == -1)
+		rules_msg_base(rm, msg, s->n_auth);
+		if ((rc = rules_scan_msg(s, rm, msg)) == -1)
 			goto fail;
+		if (rc == 0) {
+			/* Not scanned: nothing but the tracker's fields. */
+			memset(rm, 0, sizeof *rm);
+			rules_msg_base(rm, msg, s->n_auth);
+			continue;
+		}
 		if (rm->is_request)
 			rules_sum_request(s, i);
 		else
@@ -1073,6 +1370,8 @@ rules_summarize(const struct config *cfg, const struct call *c, int64_t now,
 		ch->msg = i;
 		ch->code = rm->status;
 		ch->txn = rm->txn;
+		ch->after_credentials = 0;
+		ch->stale = 0;
 		for (k = 0; k < rm->n_auth; k++)
 			if (rules_stale(s->auth[rm->auth0 + k].stale))
 				ch->stale = 1;
@@ -1131,15 +1430,22 @@ fail:
 	return -1;
 }
 
+/* Build the summary of a call; 0 or -1.  Free with rules_summary_free(). */
+int
+rules_summarize(const struct config *cfg, const struct call *c, int64_t now,
+    struct rules_summary *s)
+{
+	return rules_summarize_in(cfg, c, now, s, NULL, 0);
+}
+
 /* Free a summary's arrays. */
 void
 rules_summary_free(struct rules_summary *s)
 {
-	free(s->m);
+	if (!s->borrowed)
+		free(s->m);	/* t, ch and ans share its block */
 	free(s->auth);
-	free(s->t);
-	free(s->ch);
-	free(s->ans);
+	s->borrowed = 0;
 	s->m = NULL;
 	s->auth = NULL;
 	s->t = NULL;
@@ -2605,6 +2911,9 @@ rule_nat(struct rctx *x)
 	const struct rules_summary	*s = x->s;
 	const struct rules_msg		*f;
 	const struct sv_addr		*pbx;
+	struct sv_str			 seen_via = SV_STR_NULL;
+	struct sv_str			 seen_contact = SV_STR_NULL;
+	struct sv_str			 seen_body = SV_STR_NULL;
 	char				 ref[64];
 	int				 i, k, sev = RULES_WARNING;
 
@@ -2622,18 +2931,37 @@ rule_nat(struct rctx *x)
 		    (!rm->is_request && (rm->status < 200 || rm->status >= 300)) ||
 		    (!rules_addr_public(&rm->src) && !rules_addr_public(&rm->dst)))
 			continue;
-		host = rules_uri_host(rm->contact_uri, NULL);
-		if (rm->is_request && rules_host_private(rm->via_host) &&
-		    !rm->via_has_rport) {
-			hdr = "Via";
-			addr = rm->via_host;
-		} else if (rules_host_private(host)) {
-			hdr = "Contact";
-			addr = host;
-		} else if (rules_sdp_private(rm->body, 'c', &addr))
-			hdr = "SDP c=";
-		else if (rules_sdp_private(rm->body, 'o', &addr))
-			hdr = "SDP o=";
+		/*
+		 * Each check depends only on the bytes it reads, and every
+		 * hit returns: bytes equal to ones already found clean are
+		 * skipped (the same Via, Contact and SDP repeat in a call).
+		 */
+		if (rm->is_request && !rm->via_has_rport &&
+		    !(seen_via.s != NULL && sv_str_eq(seen_via, rm->via_host))) {
+			if (rules_host_private(rm->via_host)) {
+				hdr = "Via";
+				addr = rm->via_host;
+			} else
+				seen_via = rm->via_host;
+		}
+		if (hdr == NULL && !(seen_contact.s != NULL &&
+		    sv_str_eq(seen_contact, rm->contact_uri))) {
+			host = rules_uri_host(rm->contact_uri, NULL);
+			if (rules_host_private(host)) {
+				hdr = "Contact";
+				addr = host;
+			} else
+				seen_contact = rm->contact_uri;
+		}
+		if (hdr == NULL && !(seen_body.s != NULL &&
+		    sv_str_eq(seen_body, rm->body))) {
+			if (rules_sdp_private(rm->body, 'c', &addr))
+				hdr = "SDP c=";
+			else if (rules_sdp_private(rm->body, 'o', &addr))
+				hdr = "SDP o=";
+			else
+				seen_body = rm->body;
+		}
 		if (hdr == NULL)
 			continue;
 		/* Symptom: a 2xx repeated, so the ACK went astray. */
@@ -2890,13 +3218,18 @@ rules_apply(const struct config *cfg, const struct rules_summary *s,
     struct diagnosis *out)
 {
 	struct rctx	x;
-	int		r, k;
+	unsigned char	explained[64];
+	int		r, k, v;
 
 	memset(out, 0, sizeof *out);
-	memset(&x, 0, sizeof x);
+	/* Not x.var: each rule's run clears the placeholders it reads. */
+	memset(&x, 0, offsetof(struct rctx, var));
 	x.cfg = cfg;
 	x.s = s;
-	if ((x.explained = calloc((size_t)s->n_ans + 1, 1)) == NULL)
+	if ((size_t)s->n_ans + 1 <= sizeof explained) {
+		memset(explained, 0, (size_t)s->n_ans + 1);
+		x.explained = explained;
+	} else if ((x.explained = calloc((size_t)s->n_ans + 1, 1)) == NULL)
 		return -1;
 	for (k = 0; k < s->n_t; k++)
 		if (!s->t[k].in_dialog && s->t[k].final_code >= 200 &&
@@ -2909,11 +3242,13 @@ rules_apply(const struct config *cfg, const struct rules_summary *s,
 	for (r = 0; r < R__MAX && !x.nomem; r++) {
 		if (r < CONFIG_MAX_RULES && !cfg->rule_enabled[r])
 			continue;
-		memset(x.var, 0, sizeof x.var);
+		for (v = 0; v < V__MAX; v++)
+			x.var[v][0] = '\0';
 		x.rule = r;
 		rules_fns[r](&x);
 	}
-	free(x.explained);
+	if (x.explained != explained)
+		free(x.explained);
 	out->f = x.f;
 	out->n = x.n;
 	if (x.nomem) {
@@ -2930,16 +3265,56 @@ rules_apply(const struct config *cfg, const struct rules_summary *s,
 	return 0;
 }
 
+/* Whether any rule is enabled. */
+int
+rules_enabled(const struct config *cfg)
+{
+	int	r;
+
+	for (r = 0; r < R__MAX; r++)
+		if (r >= CONFIG_MAX_RULES || cfg->rule_enabled[r])
+			return 1;
+	return 0;
+}
+
+/* The verdict of a call from its state alone (every rule off). */
+static int
+rules_state_verdict(const struct call *c)
+{
+	switch (c->state) {
+	case CALL_CALLING:
+	case CALL_EARLY:
+		return RULES_IN_PROGRESS;
+	case CALL_REJECTED:
+		return rules_refusal(c->final_code) ? RULES_AUTH_FAILED :
+		    RULES_FAILED;
+	case CALL_TIMEDOUT:
+		return RULES_FAILED;
+	default:
+		return RULES_OK;
+	}
+}
+
 /* Judge a call at capture time now; 0, or -1 on allocation failure. */
 int
 rules_run(const struct config *cfg, const struct call *c, int64_t now,
     struct diagnosis *out)
 {
 	struct rules_summary	s;
+	/* The summary's arrays for calls of up to a few dozen messages. */
+	union {
+		struct rules_msg	m;
+		char			b[16384];
+	}			buf;
 	int			rc;
 
 	memset(out, 0, sizeof *out);
-	if (rules_summarize(cfg, c, now, &s) == -1)
+	if (!rules_enabled(cfg)) {
+		/* Nothing to apply: no findings, no summary to build. */
+		out->verdict = rules_state_verdict(c);
+		return 0;
+	}
+	if (rules_summarize_in(cfg, c, now, &s, &buf, sizeof buf) == -1)
 		return -1;
 	rc = rules_apply(cfg, &s, out);
 	rules_summary_free(&s);

@@ -156,11 +156,17 @@ struct rules_summary {
 	int		 from_vapi;	/* the call comes from Vapi */
 	int	 host_kind;	/* enum config_host of the R-URI */
 	int		 pbx;		/* enum rules_pbx */
+	int		 borrowed;	/* m's block is the caller's, not freed */
 };
 
 /* Judge a call at capture time now; 0, or -1 on allocation failure. */
 int	 rules_run(const struct config *cfg, const struct call *c, int64_t now,
 	    struct diagnosis *out);
+/* Record what the rules need of a scanned message (a tracker observer). */
+size_t	 rules_observe(void *arg, const struct sip_msg *sm, unsigned char *rec,
+	    size_t cap);
+/* Whether any rule is enabled. */
+int	 rules_enabled(const struct config *cfg);
 /* Build the summary of a call; 0 or -1.  Free with rules_summary_free(). */
 int	 rules_summarize(const struct config *cfg, const struct call *c,
 	    int64_t now, struct rules_summary *s);

@@ -90,6 +90,21 @@ msg_cseq_method(const struct msg *m)
 	return m->line + strlen(m->line) + 1;
 }
 
+/* A message's observer record and its size, or NULL once raw is gone. */
+const unsigned char *
+msg_record(const struct msg *m, size_t *len)
+{
+	uint16_t l;
+
+	if (m->raw_in_line != 2 || m->raw == NULL || m->line == NULL)
+		return NULL;
+	memcpy(&l, m->raw - sizeof l, sizeof l);
+	if ((size_t)(m->raw - m->line) < (size_t)l + sizeof l)
+		return NULL;
+	*len = l;
+	return (const unsigned char *)m->raw - sizeof l - l;
+}
+
 /* Fill a configuration with the defaults. */
 void
 tracker_config_default(struct tracker_config *c)
@@ -183,7 +198,8 @@ tracker_grow(void **arr, int *cap, int n, size_t sz)
 
 	if (n < *cap)
 		return 0;
-	ncap = *cap ? *cap * 2 : 8;
+	/* By half: less slack held per call than doubling (10 -> 12, not 16). */
+	ncap = *cap ? *cap + *cap / 2 : 8;
 	p = realloc(*arr, (size_t)ncap * sz);
 	if (p == NULL)
 		return -1;
@@ -608,8 +624,10 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 	struct msg *ms;
 	struct sv_str key_method;
 	char key[512];
+	unsigned char rec[TRACKER_RECORD_MAX];
 	int idx, txn, retrans = 0;
-	size_t linelen;
+	size_t linelen, reclen = 0, recsz;
+	uint16_t rl;
 	char *raw;
 
 	if (m->ts > t->now)
@@ -688,14 +706,28 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 			retrans = tracker_same_as_earlier(c, txn, idx, buf, len);
 	}
 
-	/* One allocation: the line, then the raw bytes. */
+	/* One allocation: the line, the observer's record, the raw bytes. */
+	if (t->cfg.observe != NULL) {
+		reclen = t->cfg.observe(t->cfg.observe_arg, &sm, rec,
+		    sizeof rec);
+		if (reclen > sizeof rec)
+			reclen = 0;
+	}
+	recsz = reclen > 0 ? reclen + sizeof rl : 0;
 	linelen = sm.first_line.len + sm.cseq_method.len + 2;
 	ms = &c->msgs[idx];
 	memset(ms, 0, sizeof *ms);
-	if ((ms->line = malloc(linelen + len)) == NULL)
+	if ((ms->line = malloc(linelen + recsz + len)) == NULL)
 		return;
-	raw = ms->line + linelen;
+	raw = ms->line + linelen + recsz;
 	ms->raw_in_line = 1;
+	if (recsz > 0) {
+		/* The record, then its size just before raw. */
+		memcpy(ms->line + linelen, rec, reclen);
+		rl = (uint16_t)reclen;
+		memcpy(raw - sizeof rl, &rl, sizeof rl);
+		ms->raw_in_line = 2;
+	}
 	memcpy(raw, buf, len);
 	if (sm.first_line.len > 0)
 		memcpy(ms->line, sm.first_line.s, sm.first_line.len);

@@ -20,6 +20,7 @@
 #include "sv.h"
 
 struct diagnosis;
+struct sip_msg;
 
 /* States of a call (OpenSMTPD style: one enter function logs transitions). */
 enum call_state {
@@ -43,7 +44,8 @@ struct msg {
 	uint8_t		 retrans;	/* retransmission of an earlier message */
 	uint8_t		 fragmented;
 	uint8_t		 raw_in_line;	/* raw shares line's allocation (after the
-					   line): freed with it, not on its own */
+					   line): freed with it, not on its own;
+					   2: an observer record sits between */
 	uint16_t	 status;	/* responses */
 	uint32_t	 cseq;
 	unsigned	 bad;		/* enum sip_bad bits */
@@ -121,7 +123,18 @@ struct tracker_config {
 	int64_t		 idle;		/* answered call with no BYE */
 	int		 keep_calls;	/* keep done calls (TUI) instead of freeing */
 	int		 keep_raw;	/* keep raw bytes of done calls */
+	/*
+	 * Optional: write a compact record of a scanned message (at most cap
+	 * bytes) kept with the message's raw bytes, and return its size, 0
+	 * for none.  Slices are meant to be stored as offsets from sm->buf,
+	 * which becomes msg->raw; msg_record() gives the record back.
+	 */
+	size_t		(*observe)(void *arg, const struct sip_msg *sm,
+			    unsigned char *rec, size_t cap);
+	void		*observe_arg;
 };
+
+#define TRACKER_RECORD_MAX	2048	/* bytes an observer may write */
 
 /* Called once per done call, in order of first message. */
 typedef void (*tracker_done_fn)(void *arg, struct call *c);
@@ -150,6 +163,8 @@ const char *tracker_state_name(enum call_state s);
 const char *msg_first_line(const struct msg *m);
 /* CSeq method of a message (from msg->line). */
 const char *msg_cseq_method(const struct msg *m);
+/* A message's observer record and its size, or NULL once raw is gone. */
+const unsigned char *msg_record(const struct msg *m, size_t *len);
 /* The latest capture time the tracker has seen. */
 int64_t	 tracker_now(const struct tracker *t);
 /* Call fn for every call held: done (kept) ones, then active ones. */
