@@ -1229,6 +1229,21 @@ rules_sum_roles(const struct config *cfg, struct rules_summary *s)
 	    config_is_vapi_addr(cfg, &f->dst) ||
 	    (is_ip && rules_parse_ip(host, &lit) == 0 &&
 	    config_is_vapi_addr(cfg, &lit));
+	/*
+	 * A request addressed to an IP literal names no Vapi host; the
+	 * challenge from the far side still does: its realm is Vapi's.
+	 */
+	for (i = 0; !s->into_vapi && i < s->n_ch; i++) {
+		const struct rules_msg *q = &s->m[s->ch[i].msg];
+		int k;
+
+		if (sv_addr_cmp(&q->src, &f->dst) != 0)
+			continue;
+		for (k = 0; k < q->n_auth; k++)
+			if (config_is_vapi_host(cfg,
+			    s->auth[q->auth0 + k].realm) != CONFIG_HOST_NONE)
+				s->into_vapi = 1;
+	}
 	if (!s->into_vapi)
 		s->from_vapi = config_is_vapi_addr(cfg, &f->src) ||
 		    config_is_vapi_host(cfg, rules_uri_host(f->from_uri, NULL)) ||

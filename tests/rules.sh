@@ -51,7 +51,7 @@ forbidden-after-auth.pcap forbidden-after-auth-1@pbx.example.com auth-failed wro
 # ip-literal: the README and man/rules.txt say ruri-ip-literal (Request-URI
 # sip:14155550123@127.0.0.2, 403 "use sip.vapi.ai, not an IP address");
 # sipvet reports forbidden-after-auth as the first error and no ruri-ip-literal.
-known:ip-literal.pcap ip-literal-1@pbx.example.com auth-failed ruri-ip-literal - -
+ip-literal.pcap ip-literal-1@pbx.example.com auth-failed ruri-ip-literal - -
 wrong-realm.pcap wrong-realm-1@pbx.example.com auth-failed realm-mismatch - -
 forbidden-password.pcap forbidden-password-1@pbx.example.com auth-failed forbidden-password - -
 forbidden-password.pcap forbidden-password-1@pbx.example.com auth-failed forbidden-password - creds
