@@ -320,9 +320,15 @@ static void
 tracker_settle(struct tracker *t, struct tcall *tc, int64_t now)
 {
 	struct call *c = &tc->c;
+	int64_t start = c->last_ts;
+	int req;
 
+	/* Timer B runs from the INVITE's first transmission (17.1.1.2). */
+	if (c->state == CALL_CALLING && tc->invite_txn >= 0 &&
+	    (req = c->txns[tc->invite_txn].req) >= 0)
+		start = c->msgs[req].ts;
 	if ((c->state == CALL_CALLING || c->state == CALL_EARLY) &&
-	    now - c->last_ts > t->cfg.timer_b)
+	    now - start > t->cfg.timer_b)
 		c->state = CALL_TIMEDOUT;
 }
 
