@@ -34,7 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	long r;
 	int n;
 
-	buf = malloc(size > 0 ? size : 1);
+	buf = calloc(1, size > 0 ? size : 1);
 	if (buf == NULL)
 		return 0;
 	if (size > 0)
