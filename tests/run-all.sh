@@ -66,7 +66,9 @@ rm -rf "$b"; mkdir -p "$b"
 (cd "$b" && "$top/configure" -q --enable-werror && make -j"$jobs") >"$logs/build-werror.log" 2>&1
 result "build with -Wall -Wextra -Werror" $?
 (cd "$b" && make -j"$jobs" -k check) >"$logs/check.log" 2>&1
+rc=$?
 count_suite "$b"
+result "make check in the -Werror build (every test program built and run)" $rc
 
 # 2. The whole suite under ASan and UBSan.
 a="$top/build-asan"
@@ -78,7 +80,9 @@ result "build with -fsanitize=address,undefined" $?
 (cd "$a" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 make -j"$jobs" -k check) \
     >"$logs/check-asan.log" 2>&1
+rc=$?
 count_suite "$a"
+result "make check under ASan and UBSan" $rc
 
 # 3. libFuzzer: each target for a few seconds from its seed corpus.
 f="$top/build-fuzz"
