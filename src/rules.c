@@ -66,6 +66,7 @@ enum {
 	V_ALG,		/* the algorithms offered */
 	V__MAX
 };
+_Static_assert(V__MAX <= 32, "struct rctx var_set has a bit per placeholder");
 
 static const char *const rules_var_names[V__MAX] = {
 	"user", "sent-user", "realm", "sent-realm", "host", "source",
@@ -477,6 +478,7 @@ struct rctx {
 	int			 pending;	/* not finished at now */
 	int			 call_ok;	/* an initial request got 2xx */
 	unsigned char	*explained;	/* per answer: an error explains it */
+	unsigned		 var_set;	/* placeholders set (1 << v) */
 	char				 var[V__MAX][RULES_VALUE_MAX + 8];
 };
 
@@ -564,33 +566,31 @@ rules_uri_host(struct sv_str uri, int *is_ip)
 static int
 rules_parse_ip4(const char *p, size_t len, uint8_t *ip)
 {
-	unsigned	v = 0;
-	int		octets = 0, digit = 0;
-	size_t		i;
+	unsigned	v;
+	size_t		i = 0;
+	int		o, k;
 
-	for (i = 0; i < len && p[i] != '\0'; i++) {
-		if (p[i] >= '0' && p[i] <= '9') {
-			if (digit && v == 0)
-				break;
-			v = v * 10 + (unsigned)(p[i] - '0');
-			if (v > 255)
-				break;
-			if (!digit) {
-				if (++octets > 4)
-					break;
-				digit = 1;
-			}
-			ip[octets - 1] = (uint8_t)v;
-		} else if (p[i] == '.' && digit) {
-			if (octets == 4)
-				break;
-			v = 0;
-			digit = 0;
-		} else
-			break;
+	for (o = 0; o < 4; o++) {
+		if (o > 0) {
+			if (i == len || p[i] != '.')
+				goto no;
+			i++;
+		}
+		if (i == len || p[i] < '0' || p[i] > '9')
+			goto no;
+		/* Up to three digits, no leading zero. */
+		v = (unsigned)(p[i++] - '0');
+		for (k = 1; v != 0 && k < 3 && i < len && p[i] >= '0' &&
+		    p[i] <= '9'; k++)
+			v = v * 10 + (unsigned)(p[i++] - '0');
+		if (v > 255)
+			goto no;
+		ip[o] = (uint8_t)v;
 	}
 	if (i == len || p[i] == '\0')
-		return octets == 4 && digit ? 0 : -1;
+		return 0;
+no:
+	/* Everything before i was digits and dots. */
 	for (; i < len && p[i] != '\0'; i++)
 		if (p[i] == ':' || p[i] == '[')
 			return -2;
@@ -733,7 +733,24 @@ rules_auth_name(int kind)
 static int
 rules_is(struct sv_str method, const char *name)
 {
-	return sv_str_ieq(method, name);
+	size_t	i;
+	int	c, d;
+
+	/* sv_str_ieq() without strlen() and strncasecmp() (C locale). */
+	if (method.s == NULL)
+		return 0;
+	for (i = 0; i < method.len; i++) {
+		if ((d = (unsigned char)name[i]) == '\0')
+			return 0;
+		c = (unsigned char)method.s[i];
+		if (c >= 'a' && c <= 'z')
+			c -= 'a' - 'A';
+		if (d >= 'a' && d <= 'z')
+			d -= 'a' - 'A';
+		if (c != d)
+			return 0;
+	}
+	return name[i] == '\0';
 }
 
 /* Whether a final response code refuses credentials (401, 407, 403). */
@@ -1476,6 +1493,7 @@ static void
 rules_var(struct rctx *x, int v, struct sv_str val)
 {
 	rules_copy(x->var[v], sizeof x->var[v], val);
+	x->var_set |= 1u << v;
 }
 
 /* Set a placeholder's value from a C string. */
@@ -2880,12 +2898,16 @@ rule_no_response(struct rctx *x)
 	}
 }
 
-/* Find a private IPv4 address in SDP c= or o= lines; 1 when found. */
+/*
+ * Find a private IPv4 address in SDP c= lines, else in o= lines, in one
+ * pass (the first c= one wins, else the first o= one): 'c' or 'o' for the
+ * line it was found in, 0 when none.
+ */
 static int
-rules_sdp_private(struct sv_str body, char type, struct sv_str *addr)
+rules_sdp_private(struct sv_str body, struct sv_str *addr)
 {
 	const char	*p, *end, *eol, *q;
-	struct sv_str	 tok;
+	struct sv_str	 tok, o = SV_STR_NULL;
 
 	if (body.s == NULL)
 		return 0;
@@ -2895,7 +2917,8 @@ rules_sdp_private(struct sv_str body, char type, struct sv_str *addr)
 		eol = memchr(p, '\n', (size_t)(end - p));
 		if (eol == NULL)
 			eol = end;
-		if (eol - p > 2 && p[0] == type && p[1] == '=') {
+		if (eol - p > 2 && (p[0] == 'c' || (p[0] == 'o' &&
+		    o.s == NULL)) && p[1] == '=') {
 			/* The address follows "IN IP4 " (last field). */
 			for (q = p; q + 4 <= eol; q++)
 				if (memcmp(q, "IP4 ", 4) == 0)
@@ -2909,12 +2932,19 @@ rules_sdp_private(struct sv_str body, char type, struct sv_str *addr)
 				    tok.s[tok.len] != '/')
 					tok.len++;
 				if (rules_host_private(tok)) {
-					*addr = tok;
-					return 1;
+					if (p[0] == 'c') {
+						*addr = tok;
+						return 'c';
+					}
+					o = tok;
 				}
 			}
 		}
 		p = eol + 1;
+	}
+	if (o.s != NULL) {
+		*addr = o;
+		return 'o';
 	}
 	return 0;
 }
@@ -2970,12 +3000,16 @@ rule_nat(struct rctx *x)
 		}
 		if (hdr == NULL && !(seen_body.s != NULL &&
 		    sv_str_eq(seen_body, rm->body))) {
-			if (rules_sdp_private(rm->body, 'c', &addr))
+			switch (rules_sdp_private(rm->body, &addr)) {
+			case 'c':
 				hdr = "SDP c=";
-			else if (rules_sdp_private(rm->body, 'o', &addr))
+				break;
+			case 'o':
 				hdr = "SDP o=";
-			else
+				break;
+			default:
 				seen_body = rm->body;
+			}
 		}
 		if (hdr == NULL)
 			continue;
@@ -3241,6 +3275,8 @@ rules_apply(const struct config *cfg, const struct rules_summary *s,
 	memset(&x, 0, offsetof(struct rctx, var));
 	x.cfg = cfg;
 	x.s = s;
+	for (v = 0; v < V__MAX; v++)
+		x.var[v][0] = '\0';
 	if ((size_t)s->n_ans + 1 <= sizeof explained) {
 		memset(explained, 0, (size_t)s->n_ans + 1);
 		x.explained = explained;
@@ -3257,8 +3293,10 @@ rules_apply(const struct config *cfg, const struct rules_summary *s,
 	for (r = 0; r < R__MAX && !x.nomem; r++) {
 		if (r < CONFIG_MAX_RULES && !cfg->rule_enabled[r])
 			continue;
-		for (v = 0; v < V__MAX; v++)
-			x.var[v][0] = '\0';
+		/* Clear what the rule before set. */
+		for (v = 0; x.var_set != 0; v++, x.var_set >>= 1)
+			if (x.var_set & 1)
+				x.var[v][0] = '\0';
 		x.rule = r;
 		rules_fns[r](&x);
 	}

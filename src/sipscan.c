@@ -23,29 +23,32 @@
 #define C_WS	0x04		/* SP, HT */
 #define C_LWS	0x08		/* SP, HT, CR, LF */
 #define C_LIST	0x10		/* bytes list scanning stops at: , ; " < */
+#define C_SCHEME 0x20		/* URI scheme character: ALPHA DIGIT + - . */
 
 #define T	C_TOKEN
-#define D	(C_TOKEN | C_DIGIT)
+#define A	(C_TOKEN | C_SCHEME)
+#define D	(C_TOKEN | C_DIGIT | C_SCHEME)
 static const unsigned char sipscan_cc[256] = {
 	['\t'] = C_WS | C_LWS, [' '] = C_WS | C_LWS,
 	['\r'] = C_LWS, ['\n'] = C_LWS,
 	[','] = C_LIST, [';'] = C_LIST, ['"'] = C_LIST, ['<'] = C_LIST,
-	['!'] = T, ['%'] = T, ['\''] = T, ['*'] = T, ['+'] = T, ['-'] = T,
-	['.'] = T, ['_'] = T, ['`'] = T, ['~'] = T,
+	['!'] = T, ['%'] = T, ['\''] = T, ['*'] = T, ['+'] = A, ['-'] = A,
+	['.'] = A, ['_'] = T, ['`'] = T, ['~'] = T,
 	['0'] = D, ['1'] = D, ['2'] = D, ['3'] = D, ['4'] = D,
 	['5'] = D, ['6'] = D, ['7'] = D, ['8'] = D, ['9'] = D,
-	['A'] = T, ['B'] = T, ['C'] = T, ['D'] = T, ['E'] = T, ['F'] = T,
-	['G'] = T, ['H'] = T, ['I'] = T, ['J'] = T, ['K'] = T, ['L'] = T,
-	['M'] = T, ['N'] = T, ['O'] = T, ['P'] = T, ['Q'] = T, ['R'] = T,
-	['S'] = T, ['T'] = T, ['U'] = T, ['V'] = T, ['W'] = T, ['X'] = T,
-	['Y'] = T, ['Z'] = T,
-	['a'] = T, ['b'] = T, ['c'] = T, ['d'] = T, ['e'] = T, ['f'] = T,
-	['g'] = T, ['h'] = T, ['i'] = T, ['j'] = T, ['k'] = T, ['l'] = T,
-	['m'] = T, ['n'] = T, ['o'] = T, ['p'] = T, ['q'] = T, ['r'] = T,
-	['s'] = T, ['t'] = T, ['u'] = T, ['v'] = T, ['w'] = T, ['x'] = T,
-	['y'] = T, ['z'] = T,
+	['A'] = A, ['B'] = A, ['C'] = A, ['D'] = A, ['E'] = A, ['F'] = A,
+	['G'] = A, ['H'] = A, ['I'] = A, ['J'] = A, ['K'] = A, ['L'] = A,
+	['M'] = A, ['N'] = A, ['O'] = A, ['P'] = A, ['Q'] = A, ['R'] = A,
+	['S'] = A, ['T'] = A, ['U'] = A, ['V'] = A, ['W'] = A, ['X'] = A,
+	['Y'] = A, ['Z'] = A,
+	['a'] = A, ['b'] = A, ['c'] = A, ['d'] = A, ['e'] = A, ['f'] = A,
+	['g'] = A, ['h'] = A, ['i'] = A, ['j'] = A, ['k'] = A, ['l'] = A,
+	['m'] = A, ['n'] = A, ['o'] = A, ['p'] = A, ['q'] = A, ['r'] = A,
+	['s'] = A, ['t'] = A, ['u'] = A, ['v'] = A, ['w'] = A, ['x'] = A,
+	['y'] = A, ['z'] = A,
 };
 #undef T
+#undef A
 #undef D
 
 #define IS_TOKEN(c)	(sipscan_cc[(unsigned char)(c)] & C_TOKEN)
@@ -58,19 +61,21 @@ static const unsigned char sipscan_cc[256] = {
  * Bytes the fast paths take as they are: printable ASCII other than the
  * separators and quoting characters , ; " < > \ [ ].  A value made only of
  * these (plus ';' between parameters) needs none of the general passes.
+ * Bit 1 marks a plain byte, bit 2 (P_HOST) one that is also not ':'.
  */
 static const unsigned char sipscan_plain[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x00 */
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x10 */
-	0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,	/* 0x20 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 1,	/* 0x30 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x40 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1,	/* 0x50 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x60 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,	/* 0x70 */
+	0, 3, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 3, 3, 3,	/* 0x20 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 0, 0, 3, 0, 3,	/* 0x30 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,	/* 0x40 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 3, 3,	/* 0x50 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,	/* 0x60 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0,	/* 0x70 */
 };
 
-#define IS_PLAIN(c)	(sipscan_plain[(unsigned char)(c)])
+#define IS_PLAIN(c)	(sipscan_plain[(unsigned char)(c)] & 1)
+#define P_HOST		2	/* a plain byte other than ':' */
 
 /* Skip RFC 3261 token characters forward, four at a time when possible. */
 static inline const char *
@@ -605,8 +610,7 @@ sipscan_has_scheme(const char *p, const char *e)
 
 	if (q == e || !((*q | 0x20) >= 'a' && (*q | 0x20) <= 'z'))
 		return 0;
-	while (q < e && (IS_TOKEN(*q) && *q != '%' && *q != '!' &&
-	    *q != '*' && *q != '_' && *q != '`' && *q != '\'' && *q != '~'))
+	while (q < e && CC(*q, C_SCHEME))
 		q++;
 	return q < e && *q == ':';
 }
@@ -693,26 +697,27 @@ static int
 sipscan_plain_param(const char **pp, const char *e, struct sv_str *name,
     struct sv_str *value)
 {
-	const char *p = *pp, *n, *se, *eq;
+	const char *p = *pp, *n, *eq;
 
 	if (p == e)
 		return 0;
 	if (*p != ';')
 		return -1;
 	n = ++p;
-	if ((se = memchr(n, ';', (size_t)(e - n))) == NULL)
-		se = e;
-	if (se == n)
-		return -1;
-	while (se - p >= 4 && (sipscan_plain[(unsigned char)p[0]] &
+	/* Plain bytes up to the next ';' (which is not one of them). */
+	while (e - p >= 4 && (sipscan_plain[(unsigned char)p[0]] &
 	    sipscan_plain[(unsigned char)p[1]] &
 	    sipscan_plain[(unsigned char)p[2]] &
 	    sipscan_plain[(unsigned char)p[3]]))
 		p += 4;
-	for (; p < se; p++)
-		if (!IS_PLAIN(*p))
-			return -1;
-	eq = memchr(n, '=', (size_t)(p - n));
+	while (p < e && IS_PLAIN(*p))
+		p++;
+	if (p == n || (p < e && *p != ';'))
+		return -1;
+	for (eq = n; eq < p && *eq != '='; eq++)
+		;
+	if (eq == p)
+		eq = NULL;
 	*name = sipscan_sv(n, eq != NULL ? eq : p);
 	*value = eq != NULL ? sipscan_sv(eq + 1, p) : SV_STR_NULL;
 	*pp = p;
@@ -941,7 +946,8 @@ sipscan_via_fast(struct sip_msg *m, const char *p, const char *e)
 	if (te == t || e - te < 2 || *te != ' ')
 		return 0;
 	h = te + 1;
-	for (he = h; he < e && *he != ':' && *he != ';' && IS_PLAIN(*he); he++)
+	for (he = h; he < e && (sipscan_plain[(unsigned char)*he] & P_HOST);
+	    he++)
 		;
 	if (he == h || *h == '[' || (he < e && *he != ':' && *he != ';'))
 		return 0;

@@ -40,6 +40,7 @@ enum store_stmt {
 	STORE_ROLLBACK,
 	STORE_CAPTURE_NEW,
 	STORE_CAPTURE_END,
+	STORE_TS_INDEX,
 	STORE_CALL,
 	STORE_STAT,
 	STORE_FINDING,
@@ -63,6 +64,12 @@ static const char *const store_sql[STORE__NSTMT] = {
 	    " version) VALUES (?1, ?2, ?2, 0, ?3)",
 	[STORE_CAPTURE_END] =
 	    "UPDATE captures SET ended_us = ?2, complete = ?3 WHERE id = ?1",
+	/*
+	 * Built once, at the end of the first capture into the store, rather
+	 * than updated on every insert of a message.
+	 */
+	[STORE_TS_INDEX] =
+	    "CREATE INDEX IF NOT EXISTS messages_ts_us ON messages (ts_us)",
 	[STORE_CALL] =
 	    "INSERT INTO calls (capture_id, seq, call_id, method, caller,"
 	    " callee, request_uri, user_agent, first_us, last_us,"
@@ -172,7 +179,7 @@ static const char store_schema[] =
 	" cseq INTEGER, cseq_method TEXT, first_line TEXT,"
 	" retrans INTEGER, fragmented INTEGER, bad INTEGER, txn INTEGER,"
 	" len INTEGER, raw BLOB);"
-	"CREATE INDEX messages_ts_us ON messages (ts_us);"
+	/* messages_ts_us (ts_us) is made by store_capture_end, in one go. */
 	"CREATE INDEX messages_call_row ON messages (call_row, idx);"
 	"CREATE TABLE transactions ("
 	" call_row INTEGER NOT NULL REFERENCES calls (id),"
@@ -575,6 +582,22 @@ store_tune(struct store *s)
 }
 
 /*
+ * Turn off SQLite's memory statistics, which take a global mutex on every
+ * allocation (a few percent of writing); only possible before SQLite is
+ * first used, and harmless to try later (it then leaves them on).
+ */
+static void
+store_init_sqlite(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/*
  * Open (create when create is set) the store at path.  On failure returns
  * NULL with a one-line reason in err.
  */
@@ -593,6 +616,7 @@ store_open(const char *path, int create, char *err, size_t errlen)
 		return NULL;
 	}
 	s->readonly = !create;
+	store_init_sqlite();
 	if (store_touch(s, create, &existed) != 0)
 		goto fail;
 	flags = (create ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) |
@@ -683,20 +707,63 @@ store_bind_str(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
+/* Write n in decimal at p; returns the end. */
+static char *
+store_put_uint(char *p, unsigned n)
+{
+	char	 tmp[10];
+	int	 i = 0;
+
+	do {
+		tmp[i++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n != 0);
+	while (i > 0)
+		*p++ = tmp[--i];
+	return p;
+}
+
+/*
+ * Format an address as sv_addr_format() does, IPv4 without inet_ntop() and
+ * snprintf() (which cost thousands of instructions); text holds 64 bytes.
+ */
+static void
+store_addr_format(const struct sv_addr *a, char *text)
+{
+	char	*p = text;
+	int	 i;
+
+	if (a->af != 4) {
+		sv_addr_format(a, text, 64);
+		return;
+	}
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			*p++ = '.';
+		p = store_put_uint(p, a->ip[i]);
+	}
+	*p++ = ':';
+	p = store_put_uint(p, a->port);
+	*p = '\0';
+}
+
 /* Text of an address, from the few formatted lately (formatting is slow). */
 static const char *
 store_addr_text(struct store *s, const struct sv_addr *a)
 {
 	int i;
 
+	/* sv_addr_cmp() == 0, inline: this runs twice a message. */
 	for (i = 0; i < STORE_ATEXT; i++)
-		if (s->atext[i].valid && sv_addr_cmp(&s->atext[i].a, a) == 0)
+		if (s->atext[i].valid && s->atext[i].a.af == a->af &&
+		    s->atext[i].a.port == a->port &&
+		    memcmp(s->atext[i].a.ip, a->ip, a->af == 6 ? 16 : 4) == 0)
 			return s->atext[i].text;
 	i = s->atext_next;
 	s->atext_next = (i + 1) % STORE_ATEXT;
 	s->atext[i].a = *a;
 	s->atext[i].valid = 1;
-	sv_addr_format(a, s->atext[i].text, sizeof s->atext[i].text);
+	store_addr_format(a, s->atext[i].text);
 	return s->atext[i].text;
 }
 
@@ -983,6 +1050,9 @@ store_capture_end(struct store *s, const struct sv_stats *stats, int complete)
 	sqlite3_bind_int64(st, 2, s->ended);
 	sqlite3_bind_int(st, 3, complete ? 1 : 0);
 	if (store_run(s, st, "cannot close the capture") != 0)
+		goto fail;
+	if ((st = store_stmt(s, STORE_TS_INDEX)) == NULL ||
+	    store_run(s, st, "cannot index the messages") != 0)
 		goto fail;
 	if (store_commit(s) != 0)
 		return -1;
