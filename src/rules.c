@@ -1984,17 +1984,23 @@ rule_wrong_pw(struct rctx *x)
 	}
 }
 
-/* Whether a challenge message offers a realm (any of its headers). */
+/*
+ * Whether any challenge header of a message has the value v in the
+ * parameter at offset off of struct sip_auth (realm, nonce).
+ */
 static int
-rules_offers_realm(const struct rules_summary *s, int msg, struct sv_str realm)
+rules_offers(const struct rules_summary *s, int msg, size_t off, struct sv_str v)
 {
 	const struct rules_msg *cm = &s->m[msg];
+	const struct sip_auth *a;
 	int i;
 
-	for (i = 0; i < cm->n_auth; i++)
-		if (s->auth[cm->auth0 + i].kind < SIP_AUTH_AUTHORIZATION &&
-		    sv_str_eq(s->auth[cm->auth0 + i].realm, realm))
+	for (i = 0; i < cm->n_auth; i++) {
+		a = &s->auth[cm->auth0 + i];
+		if (a->kind < SIP_AUTH_AUTHORIZATION && sv_str_eq(*(const
+		    struct sv_str *)(const void *)((const char *)a + off), v))
 			return 1;
+	}
 	return 0;
 }
 
@@ -2011,7 +2017,8 @@ rule_realm(struct rctx *x)
 		const struct sip_auth *au = rules_ans_auth(x, a);
 
 		if (a->latest < 0 || a->offer < 0 ||
-		    rules_offers_realm(s, s->ch[a->latest].msg, au->realm))
+		    rules_offers(s, s->ch[a->latest].msg,
+		    offsetof(struct sip_auth, realm), au->realm))
 			continue;
 		rules_vars_answer(x, a);
 		sev = rules_violation_sev(x, a);
@@ -2225,20 +2232,6 @@ rule_opaque(struct rctx *x)
 	}
 }
 
-/* Whether a challenge message carries a nonce (any of its headers). */
-static int
-rules_offers_nonce(const struct rules_summary *s, int msg, struct sv_str nonce)
-{
-	const struct rules_msg *cm = &s->m[msg];
-	int i;
-
-	for (i = 0; i < cm->n_auth; i++)
-		if (s->auth[cm->auth0 + i].kind < SIP_AUTH_AUTHORIZATION &&
-		    sv_str_eq(s->auth[cm->auth0 + i].nonce, nonce))
-			return 1;
-	return 0;
-}
-
 /* nonce-mismatch: the nonce answered is not the latest challenge's. */
 static void
 rule_nonce(struct rctx *x)
@@ -2253,11 +2246,13 @@ rule_nonce(struct rctx *x)
 		const struct sip_auth *au = rules_ans_auth(x, a);
 
 		if (a->latest < 0 || au->nonce.s == NULL ||
-		    rules_offers_nonce(s, s->ch[a->latest].msg, au->nonce))
+		    rules_offers(s, s->ch[a->latest].msg,
+		    offsetof(struct sip_auth, nonce), au->nonce))
 			continue;
 		older[0] = '\0';
 		for (j = a->latest - 1; j >= 0; j--)
-			if (rules_offers_nonce(s, s->ch[j].msg, au->nonce)) {
+			if (rules_offers(s, s->ch[j].msg,
+			    offsetof(struct sip_auth, nonce), au->nonce)) {
 				snprintf(older, sizeof older, ", the nonce of "
 				    "the earlier challenge in %s",
 				    rules_ref(x, s->ch[j].msg, ref2,
