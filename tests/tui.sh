@@ -16,16 +16,23 @@ export TERM
 # A private tmux server, so the test never touches the user's sessions.
 SOCK="sipvet-tui-$$"
 T="tmux -L $SOCK"
-S="tui$$"
+S=
+n_start=0
 LOC=C.UTF-8
 locale -a 2>/dev/null | grep -qi '^c\.utf-\?8$' || LOC=C
 trap '$T kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
 
 # start ARGS...: open sipvet in a fresh 80x24 session; its exit code is printed after.
+# The new session opens before the old one closes, so the tmux server never
+# empties and exits under the next command (a race seen on a loaded machine).
 start() {
-	$T kill-session -t "$S" 2>/dev/null
+	old=$S
+	n_start=$((n_start + 1))
+	S="tui$$-$n_start"
 	$T new-session -d -x 80 -y 24 -s "$S" \
 	    "cd '$TMP' && LC_ALL=$LOC '$SIPVET' $*; echo EXIT=\$?; sleep 60"
+	[ -n "$old" ] && $T kill-session -t "$old" 2>/dev/null
+	return 0
 }
 
 # screen: the pane as text, box-drawing characters made ASCII.
