@@ -53,11 +53,23 @@ engine_judge(struct engine *e, struct call *c)
 		return;
 	}
 	c->diag = d;
+	tracker_touch(e->trk, c);
 	for (i = 0; i < d->n; i++)
 		if (d->f[i].severity == RULES_ERROR) {
 			e->error_findings++;
 			break;
 		}
+}
+
+/* The raw bytes of message i of call c, from memory or the store; NULL if gone. */
+const char *
+engine_msg_raw(struct engine *e, struct call *c, int i, size_t *len)
+{
+	(void)e;
+	if (c == NULL || i < 0 || i >= c->n_msgs || c->msgs[i].raw == NULL)
+		return NULL;
+	*len = c->msgs[i].len;
+	return c->msgs[i].raw;
 }
 
 /* Hand a done call to the store and the front end. */

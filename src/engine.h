@@ -78,6 +78,13 @@ void	 engine_finish(struct engine *e);
 void	 engine_free(struct engine *e);
 /* Run the rules over a call once (done calls are judged automatically). */
 void	 engine_judge(struct engine *e, struct call *c);
+/*
+ * The raw bytes of message i of call c and their length: from memory, or
+ * read back from the store when the memory budget released them.  The
+ * pointer stays valid until the next call; NULL when the bytes are gone.
+ */
+const char *engine_msg_raw(struct engine *e, struct call *c, int i,
+	    size_t *len);
 /* Take one captured frame from source src (also used by tests). */
 void	 engine_packet(struct engine *e, int src, int dlt, int64_t ts,
 	    const uint8_t *pkt, size_t caplen);

@@ -39,6 +39,8 @@ struct tcall {
 	int		 invite_txn;	/* last initial INVITE (or request) txn, -1 none */
 	int		 bye_done;	/* a BYE got its final response */
 	int		 queued;	/* 1 active FIFO, 2 kept list */
+	int		 dirty;		/* on the changed list */
+	TAILQ_ENTRY(tcall) dq;		/* changed list (track_changes) */
 };
 
 TAILQ_HEAD(tcall_list, tcall);
@@ -51,6 +53,7 @@ struct tracker {
 	struct tcall	*by_id;		/* uthash head */
 	struct tcall_list active;	/* in order of first message */
 	struct tcall_list kept;		/* done calls kept for the TUI */
+	struct tcall_list changed;	/* changed since the last drain */
 	size_t		 n_active, n_kept;
 	uint64_t	 next_id;
 	int64_t		 now;		/* latest capture time seen */
@@ -225,6 +228,7 @@ tracker_new(const struct tracker_config *c, struct sv_stats *st,
 	t->arg = arg;
 	TAILQ_INIT(&t->active);
 	TAILQ_INIT(&t->kept);
+	TAILQ_INIT(&t->changed);
 	t->next_id = 1;
 	return t;
 }
@@ -244,6 +248,45 @@ tracker_unlink(struct tracker *t, struct tcall *tc)
 	tc->queued = 0;
 }
 
+/* Free a call the tracker held: off the changed list, tell on_free, free. */
+static void
+tracker_release(struct tracker *t, struct tcall *tc)
+{
+	if (tc->dirty) {
+		TAILQ_REMOVE(&t->changed, tc, dq);
+		tc->dirty = 0;
+	}
+	if (t->cfg.on_free != NULL)
+		t->cfg.on_free(t->cfg.on_free_arg, &tc->c);
+	call_free(&tc->c);
+}
+
+/* Mark a call changed, when the configuration tracks changes. */
+void
+tracker_touch(struct tracker *t, struct call *c)
+{
+	struct tcall *tc = c->priv;
+
+	if (!t->cfg.track_changes || tc == NULL || tc->dirty || !tc->queued)
+		return;
+	tc->dirty = 1;
+	TAILQ_INSERT_TAIL(&t->changed, tc, dq);
+}
+
+/* Hand every call changed since the last drain to fn, oldest change first. */
+void
+tracker_drain_changed(struct tracker *t, void (*fn)(void *, struct call *),
+    void *arg)
+{
+	struct tcall *tc;
+
+	while ((tc = TAILQ_FIRST(&t->changed)) != NULL) {
+		TAILQ_REMOVE(&t->changed, tc, dq);
+		tc->dirty = 0;
+		fn(arg, &tc->c);
+	}
+}
+
 /* Free the tracker and every call it holds. */
 void
 tracker_free(struct tracker *t)
@@ -254,11 +297,11 @@ tracker_free(struct tracker *t)
 		return;
 	while ((tc = TAILQ_FIRST(&t->active)) != NULL) {
 		tracker_unlink(t, tc);
-		call_free(&tc->c);
+		tracker_release(t, tc);
 	}
 	while ((tc = TAILQ_FIRST(&t->kept)) != NULL) {
 		tracker_unlink(t, tc);
-		call_free(&tc->c);
+		tracker_release(t, tc);
 	}
 	free(t);
 }
@@ -308,8 +351,9 @@ tracker_emit(struct tracker *t, struct tcall *tc)
 		TAILQ_INSERT_TAIL(&t->kept, tc, q);
 		tc->queued = 2;
 		t->n_kept++;
+		tracker_touch(t, &tc->c);
 	} else
-		call_free(&tc->c);
+		tracker_release(t, tc);
 }
 
 /*
@@ -370,7 +414,7 @@ tracker_evict(struct tracker *t)
 	if (t->n_kept > 0) {
 		tc = TAILQ_FIRST(&t->kept);
 		tracker_unlink(t, tc);
-		call_free(&tc->c);
+		tracker_release(t, tc);
 		t->st->calls_evicted++;
 		return;
 	}
@@ -390,7 +434,7 @@ tracker_evict(struct tracker *t)
 	tracker_emit(t, tc);
 	if (t->cfg.keep_calls && (tc = TAILQ_FIRST(&t->kept)) != NULL) {
 		tracker_unlink(t, tc);
-		call_free(&tc->c);
+		tracker_release(t, tc);
 	}
 }
 
@@ -758,6 +802,7 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 	ms->bad = sm.bad;
 	ms->txn = txn;
 	c->n_msgs++;
+	tracker_touch(t, c);
 
 	if (retrans) {
 		t->st->retransmissions++;

@@ -132,6 +132,11 @@ struct tracker_config {
 	size_t		(*observe)(void *arg, const struct sip_msg *sm,
 			    unsigned char *rec, size_t cap);
 	void		*observe_arg;
+	int		 track_changes;	/* list calls changed since the last
+					   tracker_drain_changed() (the TUI) */
+	/* Optional: told just before the tracker frees a call. */
+	void		(*on_free)(void *arg, struct call *c);
+	void		*on_free_arg;
 };
 
 #define TRACKER_RECORD_MAX	2048	/* bytes an observer may write */
@@ -170,6 +175,11 @@ int64_t	 tracker_now(const struct tracker *t);
 /* Call fn for every call held: done (kept) ones, then active ones. */
 void	 tracker_foreach(struct tracker *t, void (*fn)(void *, struct call *),
 	    void *arg);
+/* Mark a call changed (new message, done, judged), when changes are tracked. */
+void	 tracker_touch(struct tracker *t, struct call *c);
+/* Hand every call changed since the last drain to fn, oldest change first. */
+void	 tracker_drain_changed(struct tracker *t,
+	    void (*fn)(void *, struct call *), void *arg);
 /* Free a call and everything it owns (for calls built outside the tracker too). */
 void	 call_free(struct call *c);
 

@@ -276,6 +276,76 @@ START_TEST(test_order_and_finish)
 }
 END_TEST
 
+/* What the changed-list and on_free hooks saw. */
+struct changes {
+	int		 n;
+	uint64_t	 ids[64];
+	int		 freed;
+};
+
+/* Drain callback: remember a changed call's id. */
+static void
+test_changed(void *arg, struct call *c)
+{
+	struct changes *ch = arg;
+
+	if (ch->n < 64)
+		ch->ids[ch->n++] = c->id;
+}
+
+/* on_free hook: count freed calls. */
+static void
+test_freed(void *arg, struct call *c)
+{
+	struct changes *ch = arg;
+
+	(void)c;
+	ch->freed++;
+}
+
+START_TEST(test_changed_list)
+{
+	struct sv_stats st;
+	struct seen s;
+	struct changes ch;
+	struct tracker_config c;
+	struct tracker *t;
+	char b[2048];
+	size_t n;
+
+	memset(&ch, 0, sizeof ch);
+	memset(&s, 0, sizeof s);
+	memset(&st, 0, sizeof st);
+	tracker_config_default(&c);
+	c.track_changes = 1;
+	c.keep_calls = 1;
+	c.max_calls = 2;
+	c.on_free = test_freed;
+	c.on_free_arg = &ch;
+	t = tracker_new(&c, &st, test_done, &s);
+	test_healthy(t, "c1", SEC);
+	test_healthy(t, "c2", 2 * SEC);
+	/* Ten messages each, but a call is listed once until drained. */
+	tracker_drain_changed(t, test_changed, &ch);
+	ck_assert_int_eq(ch.n, 2);
+	ck_assert_uint_eq(ch.ids[0], 1);
+	ck_assert_uint_eq(ch.ids[1], 2);
+	tracker_drain_changed(t, test_changed, &ch);
+	ck_assert_int_eq(ch.n, 2);
+	/* A new message on c2 lists it again. */
+	n = test_req(b, sizeof b, "OPTIONS", "c2", 9, "OPTIONS", "z9hG4bKo", "vt2", 0);
+	test_feed(t, 2 * SEC + 3 * SEC, b, n, 1);
+	tracker_drain_changed(t, test_changed, &ch);
+	ck_assert_int_eq(ch.n, 3);
+	ck_assert_uint_eq(ch.ids[2], 2);
+	/* c3 over the limit of 2 evicts one call: on_free hears of it. */
+	test_healthy(t, "c3", 3 * SEC);
+	ck_assert_int_ge(ch.freed, 1);
+	tracker_free(t);
+	ck_assert_int_eq(ch.freed, 3);
+}
+END_TEST
+
 START_TEST(test_limit_evicts)
 {
 	struct sv_stats st;
@@ -373,6 +443,7 @@ tracker_suite(void)
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_order_and_finish);
 	tcase_add_test(tc, test_limit_evicts);
+	tcase_add_test(tc, test_changed_list);
 	tcase_add_test(tc, test_rfc2543_ack);
 	tcase_add_test(tc, test_cancel);
 	tcase_add_test(tc, test_no_call_id_counted);
