@@ -91,7 +91,7 @@ engine_call_done(void *arg, struct call *c)
 int
 engine_init(struct engine *e, const struct engine_config *c)
 {
-	struct sv_sink sink;
+	struct sv_sink sink = { NULL, NULL, NULL };
 	struct tracker_config tc = c->trk;
 
 	memset(e, 0, sizeof *e);
@@ -106,6 +106,7 @@ engine_init(struct engine *e, const struct engine_config *c)
 	if (e->trk == NULL)
 		return -1;
 	sink.message = tracker_message;
+	sink.icmp = tracker_icmp;
 	sink.arg = e->trk;
 	e->dec = decode_new(&c->dec, &e->st, sink);
 	if (e->dec == NULL) {

@@ -73,6 +73,7 @@ struct sv_stats {
 	uint64_t	 calls_limit_hits;
 	uint64_t	 frag_reassembled;
 	uint64_t	 tcp_flows;
+	uint64_t	 icmp_errors;	/* ICMP unreachable quoting SIP */
 	uint64_t	 kernel_drops;	/* pcap_stats ps_drop, live capture */
 	uint64_t	 iface_drops;	/* pcap_stats ps_ifdrop */
 	uint64_t	 drop[SV_DROP__MAX];
@@ -87,6 +88,10 @@ struct sv_meta {
 	enum sv_transport transport;
 	uint8_t		 fragmented;	/* carried in IP fragments */
 	uint8_t		 source;	/* index of the capture source */
+	/* ICMP errors (sv_sink.icmp): who sent it, its type and code. */
+	struct sv_addr	 icmp_from;
+	uint8_t		 icmp_v6;	/* ICMPv6 rather than ICMP */
+	uint8_t		 icmp_type, icmp_code;
 };
 
 /*
@@ -97,6 +102,13 @@ struct sv_sink {
 	void		(*message)(void *arg, const struct sv_meta *m,
 			    const char *buf, size_t len);
 	void		*arg;
+	/*
+	 * Optional: an ICMP error (destination unreachable) quoting a packet
+	 * that carried SIP; m->src and m->dst are the quoted packet's, buf its
+	 * quoted payload (often cut short).
+	 */
+	void		(*icmp)(void *arg, const struct sv_meta *m,
+			    const char *buf, size_t len);
 };
 
 extern const char *const sv_drop_names[SV_DROP__MAX];

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/queue.h>
 
 #include <stdint.h>
@@ -821,6 +822,77 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 				tracker_auth(c, AUTH_CHALLENGE, idx, txn, sm.status);
 		}
 	}
+}
+
+/*
+ * Find the Call-ID in a quoted, possibly cut, message: the value of a
+ * complete "Call-ID:" or "i:" line; 0 when there is none.
+ */
+static int
+tracker_quoted_call_id(const char *buf, size_t len, struct sv_str *out)
+{
+	size_t i = 0, n, e;
+
+	while (i < len) {
+		/* i is at the start of a line. */
+		n = 0;
+		if (len - i > 8 && strncasecmp(buf + i, "call-id", 7) == 0)
+			n = 7;
+		else if (len - i > 2 && (buf[i] == 'i' || buf[i] == 'I'))
+			n = 1;
+		if (n > 0) {
+			e = i + n;
+			while (e < len && (buf[e] == ' ' || buf[e] == '\t'))
+				e++;
+			if (e < len && buf[e] == ':') {
+				e++;
+				while (e < len && (buf[e] == ' ' || buf[e] == '\t'))
+					e++;
+				out->s = buf + e;
+				while (e < len && buf[e] != '\r' && buf[e] != '\n')
+					e++;
+				if (e >= len)
+					return 0;	/* cut inside the value */
+				out->len = (size_t)(buf + e - out->s);
+				while (out->len > 0 && (out->s[out->len - 1] == ' ' ||
+				    out->s[out->len - 1] == '\t'))
+					out->len--;
+				return out->len > 0;
+			}
+		}
+		while (i < len && buf[i] != '\n')
+			i++;
+		i++;
+	}
+	return 0;
+}
+
+/* Take an ICMP error quoting a SIP message (sv_sink.icmp): note it on its call. */
+void
+tracker_icmp(void *arg, const struct sv_meta *m, const char *buf, size_t len)
+{
+	struct tracker *t = arg;
+	struct tcall *tc;
+	struct call *c;
+	struct sv_str cid;
+
+	if (m->ts > t->now)
+		t->now = m->ts;
+	t->st->icmp_errors++;
+	if (!tracker_quoted_call_id(buf, len, &cid))
+		return;
+	HASH_FIND(hh, t->by_id, cid.s, cid.len, tc);
+	if (tc == NULL)
+		return;
+	c = &tc->c;
+	if (c->icmp_count++ == 0) {
+		c->icmp_ts = m->ts;
+		c->icmp_from = m->icmp_from;
+		c->icmp_v6 = m->icmp_v6;
+		c->icmp_type = m->icmp_type;
+		c->icmp_code = m->icmp_code;
+	}
+	tracker_touch(t, c);
 }
 
 /* Advance capture time: time calls out and hand over the done ones. */

@@ -103,6 +103,11 @@ struct call {
 	int		 truncated;	/* messages past the per-call limit were dropped */
 	struct diagnosis *diag;		/* the rules' findings, owned; NULL until judged */
 	int64_t		 judged_at;	/* capture time the rules judged it at */
+	/* ICMP unreachable errors quoting one of the call's messages. */
+	int		 icmp_count;
+	int64_t		 icmp_ts;	/* the first one's capture time */
+	struct sv_addr	 icmp_from;	/* who sent the first one */
+	uint8_t		 icmp_v6, icmp_type, icmp_code;
 
 	struct msg	*msgs;
 	int		 n_msgs, cap_msgs;
@@ -155,6 +160,9 @@ struct tracker	*tracker_new(const struct tracker_config *c, struct sv_stats *st,
 void	 tracker_free(struct tracker *t);
 /* Take one SIP message (copied); the sink function of the decoder. */
 void	 tracker_message(void *t, const struct sv_meta *m, const char *buf,
+	    size_t len);
+/* Take an ICMP error quoting a SIP message (sv_sink.icmp): note it on its call. */
+void	 tracker_icmp(void *t, const struct sv_meta *m, const char *buf,
 	    size_t len);
 /* Advance capture time: time calls out and hand over the done ones. */
 void	 tracker_tick(struct tracker *t, int64_t now);
