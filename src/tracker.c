@@ -314,9 +314,9 @@ tracker_held(const struct tracker *t)
 	return t->n_active + t->n_kept;
 }
 
-/* Release a done call's raw bytes (its summary stays). */
-static void
-tracker_release_raw(struct call *c)
+/* Release a call's raw bytes (its summary stays; msg->raw becomes NULL). */
+void
+call_release_raw(struct call *c)
 {
 	struct msg *m;
 	char *nl;
@@ -348,7 +348,7 @@ tracker_emit(struct tracker *t, struct tcall *tc)
 		t->done(t->arg, &tc->c);
 	if (t->cfg.keep_calls) {
 		if (!t->cfg.keep_raw)
-			tracker_release_raw(&tc->c);
+			call_release_raw(&tc->c);
 		TAILQ_INSERT_TAIL(&t->kept, tc, q);
 		tc->queued = 2;
 		t->n_kept++;
