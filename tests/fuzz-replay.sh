@@ -1,7 +1,7 @@
 #!/bin/sh
 # Replay every fuzz target over its seed corpus (tests/fuzz/corpus/TARGET).
 . "${top_srcdir:-.}/tests/lib.sh"
-for t in sipscan decode tcpreasm ipfrag; do
+for t in sipscan decode tcpreasm ipfrag sipparse rules; do
 	bin="$top_builddir/tests/fuzz/replay_$t"
 	dir="$top_srcdir/tests/fuzz/corpus/$t"
 	if [ ! -d "$dir" ]; then fail "fuzz corpus $dir missing"; continue; fi

@@ -91,10 +91,12 @@ if (cd "$f" && "$top/configure" -q --enable-fuzzing CC=clang \
     CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined" \
     LDFLAGS="-fsanitize=address,undefined" && make -j"$jobs" \
     tests/fuzz/fuzz_sipscan tests/fuzz/fuzz_decode tests/fuzz/fuzz_tcpreasm \
-    tests/fuzz/fuzz_ipfrag) >"$logs/build-fuzz.log" 2>&1; then
+    tests/fuzz/fuzz_ipfrag tests/fuzz/fuzz_sipparse tests/fuzz/fuzz_rules) \
+    >"$logs/build-fuzz.log" 2>&1; then
 	result "libFuzzer build" 0
-	for t in sipscan decode tcpreasm ipfrag; do
+	for t in sipscan decode tcpreasm ipfrag sipparse rules; do
 		mkdir -p "$f/corpus-$t"
+		LSAN_OPTIONS="suppressions=$top/tests/fuzz/lsan.supp" \
 		"$f/tests/fuzz/fuzz_$t" -max_total_time=15 -timeout=10 \
 		    "$f/corpus-$t" "$top/tests/fuzz/corpus/$t" >"$logs/fuzz-$t.log" 2>&1
 		result "fuzz $t for 15 s" $?
