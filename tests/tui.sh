@@ -115,6 +115,15 @@ keys n Enter
 check "message view" '^Message 4/6 '
 check "finding shown on the message" '^! wrong-username'
 check "raw Authorization header" '^Authorization: Digest username="asterisk-trunk"'
+# Exactly the header name and the value the finding shows are highlighted
+# (the mark is white on red: SGR 41), not the rest of the line.
+spans=$($T capture-pane -e -p -t "$S" | grep 'Authorization' | tail -1 |
+    sed 's/\x1b\[41m/</g; s/\x1b\[0m/>/g; s/\x1b\[[0-9;]*m//g; s/^>*//')
+case "$spans" in
+'<Authorization>: Digest username="<asterisk-trunk>",realm="sip.vapi.ai"'*)
+	pass "highlight: exactly the header name and the value" ;;
+*) fail "highlight spans ($spans)" ;;
+esac
 keys t
 check "structured view" 'Request-URI: sip:14155550123@sip.vapi.ai'
 keys q q
@@ -131,6 +140,37 @@ check "filter on a finding id" 'Filter: wrong-user 1/5 calls'
 keys Escape f
 check "failed only" '4/5 calls | failed only'
 keys f
+
+# ---- sort, cursor kept by call id, selection, multi-call ladder, clear ------
+keys G
+check "cursor on the last call" ' 5/5 calls'
+keys d
+check "diagnosis of the last call" '^Diagnosis  byo-source-1@'
+keys q
+keys s s s s
+check "sorted by state" 'sorted by State'
+case "$(screen | sed -n '3p')" in
+*'answered 200'*) pass "state sort: answered first" ;;
+*) fail "state sort ($(screen | sed -n '3p'))" ;;
+esac
+keys d
+check "cursor stayed on the same call after sorting" '^Diagnosis  byo-source-1@'
+keys q r
+case "$(screen | sed -n '7p')" in
+*'answered 200'*) pass "reversed: answered last" ;;
+*) fail "reversed sort ($(screen | sed -n '7p'))" ;;
+esac
+keys r s s s s s s
+keys g Space Space
+check "two calls selected" '5/5 calls | 2 selected'
+keys Enter
+check "one ladder for the selected calls" '^Call flow of 2 calls (a-b)'
+keys G
+check "calls told apart by a letter" '^b[ !]'
+keys q x c
+check "clear hides the calls" ' 0/5 calls'
+keys C
+check "C shows them again" ' 5/5 calls'
 
 # ---- help ---------------------------------------------------------------
 keys F1
@@ -260,6 +300,55 @@ if [ -x "$PCAPGEN" ]; then
 else
 	echo "pcapgen not built: hostile capture not checked"
 fi
+
+# ---- calls freed by the calls limit: no dangling pointer --------------------
+start -l 2 -r "$CAP/demo.pcap"
+check "limit: evicted calls counted" 'calls 5 | drops 0 | evicted 3 '
+check "limit: only the calls held are listed" ' 2/2 calls'
+keys Enter
+check "limit: ladder of a held call" '^Call flow  '
+keys Enter
+check "limit: its message" '^Message 1/'
+keys q q F2 C-u
+$T send-keys -t "$S" -l "$TMP/limit.pcap"
+keys Enter
+check "limit: saves the calls held" 'saved 2 calls'
+keys q
+check "limit: clean exit" '^EXIT=0'
+
+# ---- a stored capture (--db, no engine) -----------------------------------
+if "$SIPVET" -N -q -r "$CAP/demo.pcap" --db "$TMP/demo.db" >/dev/null 2>&1 ||
+    [ -s "$TMP/demo.db" ]; then
+	start --db "$TMP/demo.db"
+	check "db: the stored calls" ' 5/5 calls'
+	keys Down Down Enter
+	check "db: ladder" '^Call flow  forbidden-after-auth-1@pbx.example.com'
+	keys n Enter
+	check "db: raw bytes of a stored message" '^Authorization: Digest username="asterisk-trunk"'
+	keys q q q
+	check "db: clean exit" '^EXIT=0'
+else
+	fail "could not write a store"
+fi
+
+# ---- NO_COLOR: monochrome ---------------------------------------------------
+start_env() {
+	old=$S
+	n_start=$((n_start + 1))
+	S="tui$$-$n_start"
+	$T new-session -d -x 80 -y 24 -s "$S" \
+	    "cd '$TMP' && NO_COLOR=1 LC_ALL=$LOC '$SIPVET' $*; echo EXIT=\$?; sleep 60"
+	[ -n "$old" ] && $T kill-session -t "$old" 2>/dev/null
+	return 0
+}
+start_env -r "$CAP/demo.pcap"
+check "NO_COLOR: list shown" ' 5/5 calls'
+if $T capture-pane -e -p -t "$S" | grep -q "$(printf '\033')\\[[0-9;]*3[0-7]m"; then
+	fail "NO_COLOR: colours used"
+else
+	pass "NO_COLOR: no colours"
+fi
+keys q
 
 # ---- Ctrl-C leaves the terminal clean ---------------------------------------
 start -r "$CAP/demo.pcap"

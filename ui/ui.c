@@ -134,51 +134,93 @@ ui_stats(const struct ui *u)
 	return u->e != NULL ? &u->e->st : &u->own_st;
 }
 
-/* bsearch comparator: a call id against a call pointer. */
-static int
-ui_find_cmp(const void *key, const void *elem)
-{
-	uint64_t id = *(const uint64_t *)key;
-	const struct call *c = *(struct call *const *)elem;
-
-	return id < c->id ? -1 : id > c->id;
-}
-
-/* The call with this id among those held at the last rebuild, or NULL. */
+/* The call with this id, or NULL when it is not (or no longer) held. */
 struct call *
 ui_find(struct ui *u, uint64_t id)
 {
-	struct call **p;
+	struct ui_ent *e;
 
-	if (u->n_all == 0)
-		return NULL;
-	p = bsearch(&id, u->all, u->n_all, sizeof *u->all, ui_find_cmp);
-	return p != NULL ? *p : NULL;
+	HASH_FIND(hh, u->ents, &id, sizeof id, e);
+	return e != NULL ? e->c : NULL;
 }
 
-/* Rebuild the list (and an open ladder) from the calls held now. */
+/*
+ * The raw bytes of message i of call c: through engine_msg_raw() (memory,
+ * or the store once the memory budget moved them) when an engine holds
+ * the call; a stored capture's calls (no engine) own their bytes.  NULL
+ * when the bytes are gone; the pointer lasts until the next call.
+ */
+const char *
+ui_msg_raw(struct ui *u, struct call *c, int i, size_t *len)
+{
+	*len = 0;
+	if (c == NULL || i < 0 || i >= c->n_msgs)
+		return NULL;
+	if (u->e != NULL)
+		return engine_msg_raw(u->e, c, i, len);
+	if (c->msgs[i].raw == NULL)
+		return NULL;
+	*len = c->msgs[i].len;
+	return c->msgs[i].raw;
+}
+
+/* tracker_drain_changed callback: note a changed call. */
+static void
+ui_on_changed(void *arg, struct call *c)
+{
+	ui_list_changed(arg, c);
+}
+
+/* The tracker's on_free: forget a call while the TUI runs over engine arg. */
+static void
+ui_on_free(void *arg, struct call *c)
+{
+	struct engine *e = arg;
+
+	/* ui_main() sets on_call to ours while it runs, with the ui. */
+	if (e->on_call == ui_diag_on_call && e->on_call_arg != NULL)
+		ui_list_forget(e->on_call_arg, c);
+}
+
+/* Set an engine configuration up for the TUI over engine e (before engine_init). */
+void
+ui_engine_config(struct engine_config *ec, struct engine *e)
+{
+	ec->trk.keep_calls = 1;		/* the list shows done calls too */
+	ec->trk.keep_raw = 1;		/* and their messages */
+	ec->trk.track_changes = 1;	/* followed through the changed list */
+	ec->trk.on_free = ui_on_free;
+	ec->trk.on_free_arg = e;
+}
+
+/*
+ * Follow the engine: take every call changed since the last time (the
+ * tracker's list, so the cost is set by the changes, not the calls held),
+ * then place them and rebuild the ladder until the deadline (0: none).
+ * Returns 1 when work is left.
+ */
+static int
+ui_follow(struct ui *u, int64_t deadline)
+{
+	int left;
+
+	if (u->e != NULL && u->e->trk != NULL)
+		tracker_drain_changed(u->e->trk, ui_on_changed, u);
+	left = ui_list_work(u, deadline);
+	if (u->flow_stale && u->n_flow > 0) {
+		ui_flow_build(u);
+		u->stale = 1;
+	}
+	u->flow_stale = 0;
+	return left;
+}
+
+/* Follow the engine with no time limit (input ended, or a stored capture). */
 void
 ui_rebuild(struct ui *u)
 {
-	if (u->e != NULL) {
-		u->gen_seen = u->e->generation;
-		u->evicted_seen = u->e->st.calls_evicted;
-	}
-	u->rebuilt_at = ui_now();
-	u->need_rebuild = 0;
-	ui_list_build(u);
-	if (u->n_flow > 0)
-		ui_flow_build(u);
-	u->rebuild_cost = ui_now() - u->rebuilt_at;
+	ui_follow(u, 0);
 	u->dirty = 1;
-}
-
-/* Rebuild at once if calls were freed since the last rebuild (pointers died). */
-static void
-ui_sync(struct ui *u)
-{
-	if (u->e != NULL && u->e->st.calls_evicted != u->evicted_seen)
-		ui_rebuild(u);
 }
 
 /* Follow a terminal size change. */
@@ -229,7 +271,6 @@ ui_on_fd(void *arg)
 	wint_t wc;
 	int rc, n = 0;
 
-	ui_sync(u);
 	while (n++ < 256 && (rc = get_wch(&wc)) != ERR) {
 		if (rc == KEY_CODE_YES)
 			ui_key(u, UI_FKEY((int)wc));
@@ -266,14 +307,19 @@ ui_rates(struct ui *u, int64_t now)
 	u->dirty = 1;
 }
 
-/* After every loop pass: follow resizes, rebuild and redraw when due. */
+/*
+ * After every loop pass: follow resizes, follow the engine for at most
+ * UI_BUDGET while capturing live (the capture is served first; what is
+ * left waits for the next pass, which then comes sooner), and redraw at
+ * once after a key, every UI_REDRAW for new traffic.
+ */
 static void
 ui_on_pass(void *arg)
 {
 	struct ui *u = arg;
 	int64_t now = ui_now();
+	int left;
 
-	ui_sync(u);
 	if (ui_winch)
 		ui_resize(u);
 	if (ui_sigquit)
@@ -289,18 +335,15 @@ ui_on_pass(void *arg)
 		u->status[0] = '\0';
 		u->dirty = 1;
 	}
-	/*
-	 * Follow the engine every 100 ms, or less often when rebuilding is
-	 * slow (huge lists), so the UI never takes more than a tenth of the
-	 * loop from the capture.
-	 */
-	if (u->need_rebuild || (u->e != NULL && u->e->generation !=
-	    u->gen_seen && now - u->rebuilt_at >= 100000 &&
-	    now - u->rebuilt_at >= 10 * u->rebuild_cost))
-		ui_rebuild(u);
-	if (u->dirty) {
+	left = ui_follow(u, u->live ? now + UI_BUDGET : 0);
+	u->work_left = left || u->rb_active;
+	if (u->hooks != NULL)
+		u->hooks->pass_ms = u->work_left ? 1 : 100;
+	now = ui_now();
+	if (u->dirty || (u->stale && now - u->drawn_at >= UI_REDRAW)) {
 		ui_draw_screen(u);
 		u->dirty = 0;
+		u->stale = 0;
 		u->drawn_at = now;
 	}
 }
@@ -320,7 +363,8 @@ ui_loop(struct ui *u, int kbd)
 			pfd[n].fd = u->e->cfg.sigfd;
 			pfd[n++].events = POLLIN;
 		}
-		if (poll(pfd, (nfds_t)n, 100) < 0 && errno != EINTR)
+		if (poll(pfd, (nfds_t)n, u->work_left ? 0 : 100) < 0 &&
+		    errno != EINTR)
 			return -1;
 		if (n > 1 && pfd[1].revents != 0) {
 			u->e->interrupted = 1;
@@ -441,13 +485,11 @@ ui_done(struct ui *u)
 	size_t i;
 
 	ui_flow_clear(u);
+	ui_list_free(u);
 	ui_diag_free(u);
 	for (i = 0; i < u->n_own; i++)
 		call_free(u->own[i]);
 	free(u->own);
-	free(u->all);
-	free(u->rows);
-	free(u->tmp);
 	free(u->sel);
 	free(u->fm);
 	config_free(&u->own_cfg);
@@ -506,6 +548,7 @@ ui_main(struct engine *e)
 	h.on_pass = ui_on_pass;
 	h.pass_ms = 100;
 	h.arg = u;
+	u->hooks = &h;
 	ui_draw_screen(u);
 	if (engine_run(e, &h) != 0)
 		ui_message(u, "capture stopped: %s", e->err);
@@ -521,6 +564,7 @@ ui_main(struct engine *e)
 			rc = -1;
 	}
 	ui_stop(tty, scr);
+	u->hooks = NULL;
 	e->on_call = NULL;
 	e->on_call_arg = NULL;
 	if (e->input_failed)
@@ -549,6 +593,7 @@ ui_db_call(void *arg, struct call *c)
 	}
 	u->own[u->n_own++] = c;
 	ui_diag_on_call(u, c);
+	ui_list_changed(u, c);
 }
 
 /* Run the TUI over a stored capture; 0, or -1 on error. */

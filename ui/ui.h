@@ -7,8 +7,10 @@
  * only globals are the signal flags in ui.c.  Screens are modes (tmux's
  * window_mode): a table of draw and key functions, kept on a small stack so
  * Esc or q goes back.  Calls are referred to by their stable id (call->id):
- * the list is rebuilt from the tracker when the engine's generation moved,
- * and the cursor, the selection and the open ladder follow the ids.
+ * the TUI keeps one entry per call held, follows the tracker's list of
+ * changed calls (never walking every call while following the engine) and
+ * forgets a call when the tracker frees it; the cursor, the selection and
+ * the open ladder follow the ids.
  */
 #ifndef UI_H
 #define UI_H
@@ -21,6 +23,8 @@
 #include "rules.h"	/* and through it the engine's config.h */
 
 struct engine;
+struct engine_config;
+struct engine_hooks;
 struct call;
 
 #define UI_FALLBACK	1	/* no TUI here: print the batch report instead */
@@ -29,6 +33,8 @@ struct call;
 int	 ui_main(struct engine *e);
 /* Run the TUI over a stored capture; 0, or -1 on error. */
 int	 ui_main_db(const char *path, const struct config *cfg);
+/* Set an engine configuration up for the TUI over engine e (before engine_init). */
+void	 ui_engine_config(struct engine_config *ec, struct engine *e);
 
 /* ---- shared between the ui_*.c modules -------------------------------- */
 
@@ -38,6 +44,8 @@ int	 ui_main_db(const char *path, const struct config *cfg);
 #define UI_FLOW_EPS	12	/* endpoint columns in one ladder */
 #define UI_MODES	8	/* depth of the mode stack */
 #define UI_FKEY(k)	((k) + 0x110000)	/* a curses KEY_ code as a key */
+#define UI_BUDGET	4000	/* us of list work per pass while capturing live */
+#define UI_REDRAW	100000	/* us between redraws for new traffic */
 
 /* Colour pairs (attributes only when colours are off). */
 enum ui_color {
@@ -90,6 +98,24 @@ struct ui_judge {
 	UT_hash_handle	 hh;
 };
 
+/*
+ * One call held, by id: its call while the tracker holds it, whether it is
+ * a row of the list, and the sort key it was placed by (so it can be found
+ * again by binary search after the call changed).
+ */
+struct ui_ent {
+	uint64_t	 id;
+	struct call	*c;		/* NULL once freed (during a rebuild) */
+	int		 shown;		/* in rows */
+	int		 in_new;	/* in the rows a rebuild is making */
+	int		 pending;	/* on the pending queue */
+	int64_t		 knum;		/* sort key: numbers */
+	const char	*kstr;		/* sort key: strings (into the call, or kown) */
+	size_t		 klen;
+	char		*kown;		/* owned copy of a string key */
+	UT_hash_handle	 hh;
+};
+
 /* One ladder line: a message of one of the calls shown. */
 struct ui_fmsg {
 	int		 call;		/* index in flow_ids */
@@ -124,17 +150,22 @@ struct ui {
 	size_t		 n_own, cap_own;
 	struct sv_stats	 own_st;
 
-	/* Every call held, sorted by id, and the list's rows. */
-	struct call	**all;
-	size_t		 n_all, cap_all;
-	struct call	**rows;
-	size_t		 n_rows, cap_rows;
-	struct call	**tmp;		/* merge sort scratch, cap_rows long */
-	int64_t		 rebuild_cost;	/* us the last rebuild took */
-	uint64_t	 gen_seen;	/* engine generation of the last rebuild */
-	uint64_t	 evicted_seen;
-	int64_t		 rebuilt_at;
-	int		 need_rebuild;
+	/* Every call held (by id), and the list's rows in display order. */
+	struct ui_ent	*ents;		/* uthash head */
+	struct ui_ent	**rowbuf;	/* rows live at rowbuf[row_off...] */
+	struct ui_ent	**rows;
+	size_t		 n_rows, cap_rows, row_off;
+	uint64_t	*pend;		/* ids changed, not yet placed */
+	size_t		 n_pend, cap_pend, pend_head;
+	int		 need_rebuild;	/* the view changed: rebuild the rows */
+	int		 rb_active;	/* a rebuild is scanning */
+	struct ui_ent	*rb_next;	/* its next entry */
+	struct ui_ent	**nrows;	/* the rows it is making */
+	size_t		 n_nrows, cap_nrows;
+	int		 stale;		/* the data changed since the last draw */
+	int		 flow_stale;	/* a ladder call changed or was freed */
+	struct engine_hooks *hooks;	/* the engine loop's hooks (pass_ms) */
+	int		 work_left;	/* following the engine is not done */
 
 	/* The list's view. */
 	size_t		 cur, top;
@@ -212,10 +243,12 @@ void	 ui_message(struct ui *u, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* The counters of what is shown: the engine's, or the stored capture's. */
 const struct sv_stats *ui_stats(const struct ui *u);
-/* The call with this id among those held at the last rebuild, or NULL. */
+/* The call with this id, or NULL when it is not (or no longer) held. */
 struct call *ui_find(struct ui *u, uint64_t id);
-/* Rebuild the list (and an open ladder) from the calls held now. */
+/* Follow the engine: take every changed call, place what the budget allows. */
 void	 ui_rebuild(struct ui *u);
+/* The raw bytes of message i of call c (the engine's, or a stored call's); NULL if gone. */
+const char *ui_msg_raw(struct ui *u, struct call *c, int i, size_t *len);
 
 /* ui_draw.c */
 /* Set up the colour pairs (when colours are on). */
@@ -243,8 +276,18 @@ const char *ui_draw_time(int64_t ts, char *buf, size_t len);
 
 /* ui_list.c */
 extern const struct ui_mode ui_list_mode;
-/* Rebuild the rows from the calls held; the cursor follows its call id. */
-void	 ui_list_build(struct ui *u);
+/* Note a call new or changed (from the tracker's list, or a stored call). */
+void	 ui_list_changed(struct ui *u, struct call *c);
+/* Forget a call the tracker is about to free (no pointer to it survives). */
+void	 ui_list_forget(struct ui *u, struct call *c);
+/* Place changed calls and advance a rebuild until the deadline (0: none); 1 if work is left. */
+int	 ui_list_work(struct ui *u, int64_t deadline);
+/* Free the entries and the rows. */
+void	 ui_list_free(struct ui *u);
+/* The calls held. */
+size_t	 ui_list_held(const struct ui *u);
+/* The call of row i. */
+struct call *ui_list_row(const struct ui *u, size_t i);
 /* Whether a call id is selected. */
 int	 ui_list_selected(const struct ui *u, uint64_t id);
 /* Host part of a SIP URI, into buf. */
@@ -262,6 +305,10 @@ void	 ui_flow_build(struct ui *u);
 void	 ui_flow_clear(struct ui *u);
 /* The k-th call of the ladder, or NULL when it is no longer held. */
 struct call *ui_flow_call(struct ui *u, int k);
+/* The findings of the k-th call of the ladder (the engine's, once it judged it). */
+const struct diagnosis *ui_flow_diag(struct ui *u, int k);
+/* Whether call id is one of the ladder's. */
+int	 ui_flow_has(const struct ui *u, uint64_t id);
 
 /* ui_msg.c */
 extern const struct ui_mode ui_msg_mode;
@@ -272,6 +319,8 @@ extern const struct ui_mode ui_diag_mode;
 struct ui_judge *ui_diag_judge(struct ui *u, struct call *c, int compute);
 /* Free every judgement. */
 void	 ui_diag_free(struct ui *u);
+/* Forget the judgement of a call id. */
+void	 ui_diag_forget(struct ui *u, uint64_t id);
 /* The engine's on_call: judge a call as it is done. */
 void	 ui_diag_on_call(void *arg, struct call *c);
 /* The verdict word of a call for the list, and its colour. */

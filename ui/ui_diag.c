@@ -41,6 +41,19 @@ ui_diag_free(struct ui *u)
 	}
 }
 
+/* Forget the judgement of a call id. */
+void
+ui_diag_forget(struct ui *u, uint64_t id)
+{
+	struct ui_judge *j;
+
+	HASH_FIND(hh, u->judges, &id, sizeof id, j);
+	if (j != NULL) {
+		HASH_DEL(u->judges, j);
+		ui_diag_judge_free(j);
+	}
+}
+
 /* The capture time a call is judged at. */
 static int64_t
 ui_diag_when(struct ui *u, const struct call *c)
@@ -90,6 +103,19 @@ ui_diag_fill(struct ui_judge *j, const struct call *c, const struct diagnosis *d
 	}
 }
 
+/* A new, empty judgement for a call, in the table; NULL without memory. */
+static struct ui_judge *
+ui_diag_new(struct ui *u, const struct call *c)
+{
+	struct ui_judge *j;
+
+	if ((j = calloc(1, sizeof *j)) == NULL)
+		return NULL;
+	j->id = c->id;
+	HASH_ADD(hh, u->judges, id, sizeof j->id, j);
+	return j;
+}
+
 /*
  * The judgement of a call: the cached one when still current, else (when
  * compute is set) a fresh one; NULL when none could be made.
@@ -103,22 +129,25 @@ ui_diag_judge(struct ui *u, struct call *c, int compute)
 	HASH_FIND(hh, u->judges, &c->id, sizeof c->id, j);
 	if (j != NULL && j->n_msgs == c->n_msgs && j->done == c->done)
 		return j;
+	memset(&d, 0, sizeof d);
+	if (c->done && c->diag != NULL) {
+		/* The engine judged the done call: copy, run nothing. */
+		if (j == NULL && (j = ui_diag_new(u, c)) == NULL)
+			return NULL;
+		ui_diag_fill(j, c, c->diag);
+		return j;
+	}
 	if (!compute)
 		return j;
 	if (c->n_msgs > 0 && c->msgs[0].raw == NULL)
-		return j;	/* bytes released: keep what we had */
-	memset(&d, 0, sizeof d);
+		return j;	/* bytes released: the rules cannot run */
 	if (rules_run(u->rules, c, ui_diag_when(u, c), &d) != 0) {
 		rules_diagnosis_free(&d);
 		return j;
 	}
-	if (j == NULL) {
-		if ((j = calloc(1, sizeof *j)) == NULL) {
-			rules_diagnosis_free(&d);
-			return NULL;
-		}
-		j->id = c->id;
-		HASH_ADD(hh, u->judges, id, sizeof j->id, j);
+	if (j == NULL && (j = ui_diag_new(u, c)) == NULL) {
+		rules_diagnosis_free(&d);
+		return NULL;
 	}
 	ui_diag_fill(j, c, &d);
 	rules_diagnosis_free(&d);
@@ -173,9 +202,8 @@ ui_diag_msg_marked(struct ui *u, int k, int msg, const char **hdr,
 
 	*hdr = NULL;
 	*val = NULL;
-	if (k < 0 || k >= u->n_flow)
+	if (k < 0 || k >= u->n_flow || (d = ui_flow_diag(u, k)) == NULL)
 		return 0;
-	d = &u->flow_diag[k];
 	for (i = 0; i < d->n; i++) {
 		if (d->f[i].msg != msg)
 			continue;
@@ -216,9 +244,9 @@ ui_diag_panel(struct ui *u, int y, int x, int w, int h, int skip)
 } while (0)
 
 	for (k = 0; k < u->n_flow; k++) {
-		if ((c = ui_flow_call(u, k)) == NULL)
+		if ((c = ui_flow_call(u, k)) == NULL ||
+		    (d = ui_flow_diag(u, k)) == NULL)
 			continue;
-		d = &u->flow_diag[k];
 		ui_diag_verdict(ui_diag_judge(u, c, 0), c, &color);
 		if (u->n_flow > 1)
 			snprintf(buf, sizeof buf, "Call %c (%s): %s%s%s",

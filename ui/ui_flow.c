@@ -32,6 +32,31 @@ ui_flow_call(struct ui *u, int k)
 	return ui_find(u, u->flow_ids[k]);
 }
 
+/* The findings of the k-th call of the ladder (the engine's, once it judged it). */
+const struct diagnosis *
+ui_flow_diag(struct ui *u, int k)
+{
+	struct call *c = ui_flow_call(u, k);
+
+	if (c == NULL)
+		return NULL;
+	if (c->done && c->diag != NULL)
+		return c->diag;
+	return &u->flow_diag[k];
+}
+
+/* Whether call id is one of the ladder's. */
+int
+ui_flow_has(const struct ui *u, uint64_t id)
+{
+	int k;
+
+	for (k = 0; k < u->n_flow; k++)
+		if (u->flow_ids[k] == id)
+			return 1;
+	return 0;
+}
+
 /* Forget the ladder and its diagnoses. */
 void
 ui_flow_clear(struct ui *u)
@@ -80,7 +105,8 @@ ui_flow_build(struct ui *u)
 	for (k = 0; k < u->n_flow; k++) {
 		if ((c = ui_flow_call(u, k)) == NULL)
 			continue;
-		if (u->flow_diag_nmsgs[k] != c->n_msgs && (c->n_msgs == 0 ||
+		if (u->flow_diag_nmsgs[k] != c->n_msgs && !(c->done &&
+		    c->diag != NULL) && (c->n_msgs == 0 ||
 		    c->msgs[0].raw != NULL)) {
 			rules_diagnosis_free(&u->flow_diag[k]);
 			memset(&u->flow_diag[k], 0, sizeof u->flow_diag[k]);

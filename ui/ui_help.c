@@ -54,6 +54,8 @@ static const char *const ui_help_text[] = {
 	"#Marks",
 	"!              a finding points at this message",
 	"[retrans] [R]  a retransmission",
+	"highlighted    in a message: the header name and the value a",
+	"               finding points at",
 	"^[ \\x1b <U+..> control bytes, invalid UTF-8, invisible characters",
 	"               are shown escaped, never sent to the terminal",
 };

@@ -11,6 +11,7 @@
 #define NCURSES_WIDECHAR 1
 
 #include <curses.h>
+#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,12 +40,6 @@ static const struct ui_list_col ui_list_cols[UI_COL__MAX] = {
 	[UI_COL_MSGS] = { "Msgs", 4, 5, 8, 1 },
 	[UI_COL_ADDRS] = { "Source -> Destination", 21, 48, 7, 0 },
 	[UI_COL_PROTO] = { "Proto", 5, 5, 9, 0 },
-};
-
-/* The sort in force while qsort runs (qsort takes no argument). */
-struct ui_list_sort {
-	struct ui	*u;
-	int		 col, rev;
 };
 
 /* Whether a call id is selected. */
@@ -206,81 +201,55 @@ ui_list_match(struct ui *u, struct call *c)
 	return 1;
 }
 
-/* tracker_foreach callback: gather a call. */
-static void
-ui_list_collect(void *arg, struct call *c)
+/* The calls held. */
+size_t
+ui_list_held(const struct ui *u)
 {
-	struct ui *u = arg;
-	struct call **n;
-
-	if (u->n_all == u->cap_all) {
-		n = realloc(u->all, (u->cap_all ? u->cap_all * 2 : 1024) *
-		    sizeof *n);
-		if (n == NULL)
-			return;
-		u->all = n;
-		u->cap_all = u->cap_all ? u->cap_all * 2 : 1024;
-	}
-	u->all[u->n_all++] = c;
+	return HASH_COUNT(u->ents);
 }
 
-/* Compare two strings that may be NULL. */
-static int
-ui_list_strcmp(const char *a, const char *b)
+/* The call of row i. */
+struct call *
+ui_list_row(const struct ui *u, size_t i)
 {
-	return strcasecmp(a != NULL ? a : "", b != NULL ? b : "");
+	return u->rows[i]->c;
 }
 
-/* Compare two calls by one column. */
+/* Compare two string keys case-insensitively, the shorter first on a tie. */
 static int
-ui_list_cmp_col(struct ui *u, int col, struct call *x, struct call *y)
+ui_list_kcmp(const char *a, size_t al, const char *b, size_t bl)
 {
-	struct ui_judge *jx, *jy;
-	char hx[128], hy[128];
+	size_t i, n = al < bl ? al : bl;
 	int d;
 
-	switch (col) {
-	case UI_COL_CALLER:
-		return ui_list_strcmp(ui_list_uri(x->caller),
-		    ui_list_uri(y->caller));
-	case UI_COL_CALLEE:
-		return ui_list_strcmp(ui_list_uri(x->callee),
-		    ui_list_uri(y->callee));
-	case UI_COL_HOST:
-		return strcasecmp(ui_list_host(x->ruri, hx, sizeof hx),
-		    ui_list_host(y->ruri, hy, sizeof hy));
-	case UI_COL_STATE:
-		if ((d = (int)x->state - (int)y->state) != 0)
+	for (i = 0; i < n; i++)
+		if ((d = tolower((unsigned char)a[i]) -
+		    tolower((unsigned char)b[i])) != 0)
 			return d;
-		return x->final_code - y->final_code;
-	case UI_COL_VERDICT:
-	case UI_COL_FINDING:
-		jx = ui_diag_judge(u, x, 0);
-		jy = ui_diag_judge(u, y, 0);
-		if (col == UI_COL_VERDICT)
-			return (jx ? jx->verdict : RULES_IN_PROGRESS) -
-			    (jy ? jy->verdict : RULES_IN_PROGRESS);
-		return ui_list_strcmp(jx ? jx->title : NULL,
-		    jy ? jy->title : NULL);
-	case UI_COL_MSGS:
-		return x->n_msgs - y->n_msgs;
-	case UI_COL_ADDRS:
-		if ((d = sv_addr_cmp(&x->src, &y->src)) != 0)
-			return d;
-		return sv_addr_cmp(&x->dst, &y->dst);
-	case UI_COL_PROTO:
-		return (int)x->transport - (int)y->transport;
-	default:
-		return x->first_ts < y->first_ts ? -1 : x->first_ts > y->first_ts;
-	}
+	return al < bl ? -1 : al > bl;
 }
 
-/* Compare two calls by the current sort column, ties by id. */
+/* Compare two entries by their sort keys, ties by id (a strict order). */
 static int
-ui_list_cmp(struct ui *u, struct call *x, struct call *y)
+ui_list_cmp(struct ui *u, const struct ui_ent *x, const struct ui_ent *y)
 {
-	int d = ui_list_cmp_col(u, u->sort_col, x, y);
+	int d;
 
+	switch (u->sort_col) {
+	case UI_COL_CALLER:
+	case UI_COL_CALLEE:
+	case UI_COL_HOST:
+	case UI_COL_FINDING:
+		d = ui_list_kcmp(x->kstr, x->klen, y->kstr, y->klen);
+		break;
+	case UI_COL_ADDRS:
+		if ((d = sv_addr_cmp(&x->c->src, &y->c->src)) == 0)
+			d = sv_addr_cmp(&x->c->dst, &y->c->dst);
+		break;
+	default:
+		d = x->knum < y->knum ? -1 : x->knum > y->knum;
+		break;
+	}
 	if (u->sort_rev)
 		d = -d;
 	if (d == 0)
@@ -288,32 +257,303 @@ ui_list_cmp(struct ui *u, struct call *x, struct call *y)
 	return d;
 }
 
-/* Compare two calls by id only. */
-static int
-ui_list_cmp_id(struct ui *u, struct call *x, struct call *y)
+/* Compute an entry's sort key for the current column from its call now. */
+static void
+ui_list_sortkey(struct ui *u, struct ui_ent *e)
 {
-	(void)u;
-	return x->id < y->id ? -1 : x->id > y->id;
+	struct call *c = e->c;
+	struct ui_judge *j;
+	const char *s, *p, *end;
+
+	free(e->kown);
+	e->kown = NULL;
+	e->kstr = "";
+	e->klen = 0;
+	e->knum = 0;
+	switch (u->sort_col) {
+	case UI_COL_CALLER:
+	case UI_COL_CALLEE:
+		s = ui_list_uri(u->sort_col == UI_COL_CALLER ? c->caller :
+		    c->callee);
+		e->kstr = s;
+		e->klen = strlen(s);
+		break;
+	case UI_COL_HOST:
+		/* The host of the Request-URI, as ui_list_host() finds it. */
+		if (c->ruri == NULL)
+			break;
+		p = strchr(c->ruri, ':');
+		p = p != NULL ? p + 1 : c->ruri;
+		if ((s = strchr(p, '@')) != NULL)
+			p = s + 1;
+		end = p;
+		if (*end == '[') {
+			while (*end != '\0' && *end != ']')
+				end++;
+			if (*end == ']')
+				end++;
+		} else
+			while (*end != '\0' && strchr(":;?>", *end) == NULL)
+				end++;
+		e->kstr = p;
+		e->klen = (size_t)(end - p);
+		break;
+	case UI_COL_STATE:
+		e->knum = (int64_t)c->state << 16 | (c->final_code & 0xffff);
+		break;
+	case UI_COL_VERDICT:
+		j = ui_diag_judge(u, c, 0);
+		e->knum = j != NULL ? j->verdict : RULES_IN_PROGRESS;
+		break;
+	case UI_COL_FINDING:
+		j = ui_diag_judge(u, c, 0);
+		if (j != NULL && j->title != NULL &&
+		    (e->kown = strdup(j->title)) != NULL) {
+			e->kstr = e->kown;
+			e->klen = strlen(e->kown);
+		}
+		break;
+	case UI_COL_MSGS:
+		e->knum = c->n_msgs;
+		break;
+	case UI_COL_PROTO:
+		e->knum = c->transport;
+		break;
+	default:
+		e->knum = c->first_ts;
+		break;
+	}
+}
+
+/* The row index where entry e is, or would go (binary search by its key). */
+static size_t
+ui_list_bsearch(struct ui *u, const struct ui_ent *e)
+{
+	size_t lo = 0, hi = u->n_rows, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ui_list_cmp(u, u->rows[mid], e) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Make room for one more row; 0 or -1. */
+static int
+ui_list_grow(struct ui *u)
+{
+	struct ui_ent **n;
+	size_t cap, off;
+
+	if (u->row_off + u->n_rows < u->cap_rows)
+		return 0;
+	if (u->row_off > 0 && u->row_off >= u->cap_rows / 4) {
+		/* Much room at the front (old calls went): slide down. */
+		memmove(u->rowbuf, u->rows, u->n_rows * sizeof *u->rows);
+		u->row_off = 0;
+		u->rows = u->rowbuf;
+		return 0;
+	}
+	cap = u->cap_rows < 1024 ? 1024 : u->cap_rows * 2;
+	if ((n = malloc(cap * sizeof *n)) == NULL)
+		return -1;
+	off = (cap - u->n_rows) / 16;
+	if (u->n_rows > 0)
+		memcpy(n + off, u->rows, u->n_rows * sizeof *n);
+	free(u->rowbuf);
+	u->rowbuf = n;
+	u->cap_rows = cap;
+	u->row_off = off;
+	u->rows = n + off;
+	return 0;
+}
+
+/* Insert an entry as a row at its place (moving the shorter side). */
+static void
+ui_list_insert(struct ui *u, struct ui_ent *e)
+{
+	size_t i;
+
+	if (ui_list_grow(u) != 0)
+		return;
+	i = ui_list_bsearch(u, e);
+	if (u->row_off > 0 && i < u->n_rows / 2) {
+		memmove(u->rows - 1, u->rows, i * sizeof *u->rows);
+		u->rows--;
+		u->row_off--;
+	} else
+		memmove(u->rows + i + 1, u->rows + i, (u->n_rows - i) *
+		    sizeof *u->rows);
+	u->rows[i] = e;
+	u->n_rows++;
+	e->shown = 1;
+	if (i <= u->cur && u->n_rows > 1)
+		u->cur++;
+}
+
+/* Remove an entry from the rows (found by the key it was placed by). */
+static void
+ui_list_remove(struct ui *u, struct ui_ent *e)
+{
+	size_t i = ui_list_bsearch(u, e);
+
+	if (!e->shown)
+		return;
+	e->shown = 0;
+	if (i >= u->n_rows || u->rows[i] != e) {
+		/* Cannot happen while keys are kept; stay safe anyway. */
+		for (i = 0; i < u->n_rows && u->rows[i] != e; i++)
+			;
+		if (i == u->n_rows)
+			return;
+	}
+	if (i < u->n_rows / 2) {
+		memmove(u->rows + 1, u->rows, i * sizeof *u->rows);
+		u->rows++;
+		u->row_off++;
+	} else
+		memmove(u->rows + i, u->rows + i + 1, (u->n_rows - i - 1) *
+		    sizeof *u->rows);
+	u->n_rows--;
+	if (i < u->cur)
+		u->cur--;
+}
+
+/* Queue an entry's id to be placed; 0 or -1. */
+static int
+ui_list_queue(struct ui *u, struct ui_ent *e)
+{
+	uint64_t *n;
+	size_t cap;
+
+	if (e->pending)
+		return 0;
+	if (u->pend_head > 0 && u->pend_head == u->n_pend)
+		u->pend_head = u->n_pend = 0;
+	if (u->n_pend == u->cap_pend) {
+		if (u->pend_head > 0) {
+			memmove(u->pend, u->pend + u->pend_head,
+			    (u->n_pend - u->pend_head) * sizeof *u->pend);
+			u->n_pend -= u->pend_head;
+			u->pend_head = 0;
+		} else {
+			cap = u->cap_pend ? u->cap_pend * 2 : 1024;
+			if ((n = realloc(u->pend, cap * sizeof *n)) == NULL)
+				return -1;
+			u->pend = n;
+			u->cap_pend = cap;
+		}
+	}
+	u->pend[u->n_pend++] = e->id;
+	e->pending = 1;
+	return 0;
+}
+
+/* Note a call new or changed (from the tracker's list, or a stored call). */
+void
+ui_list_changed(struct ui *u, struct call *c)
+{
+	struct ui_ent *e;
+
+	HASH_FIND(hh, u->ents, &c->id, sizeof c->id, e);
+	if (e == NULL) {
+		if ((e = calloc(1, sizeof *e)) == NULL)
+			return;
+		e->id = c->id;
+		e->c = c;
+		HASH_ADD(hh, u->ents, id, sizeof e->id, e);
+		if (c->id > u->max_id)
+			u->max_id = c->id;
+	}
+	if (ui_flow_has(u, c->id))
+		u->flow_stale = 1;
+	if (ui_list_queue(u, e) != 0)
+		u->need_rebuild = 1;	/* lost track: start over */
+}
+
+/* Free one entry. */
+static void
+ui_list_ent_free(struct ui_ent *e)
+{
+	free(e->kown);
+	free(e);
+}
+
+/* Forget a call the tracker is about to free (no pointer to it survives). */
+void
+ui_list_forget(struct ui *u, struct call *c)
+{
+	struct ui_ent *e;
+
+	ui_diag_forget(u, c->id);
+	if (ui_flow_has(u, c->id))
+		u->flow_stale = 1;
+	HASH_FIND(hh, u->ents, &c->id, sizeof c->id, e);
+	if (e == NULL)
+		return;
+	if (u->rb_next == e)
+		u->rb_next = e->hh.next;
+	HASH_DEL(u->ents, e);
+	if (e->shown) {
+		ui_list_remove(u, e);
+		u->stale = 1;
+	}
+	if (e->in_new) {
+		/* In the rows a rebuild is making: dropped when it ends. */
+		e->c = NULL;
+		return;
+	}
+	ui_list_ent_free(e);
+}
+
+/* Place one changed entry: re-test the filter, move it if its key moved. */
+static void
+ui_list_place(struct ui *u, struct ui_ent *e)
+{
+	struct ui_ent k;
+	int match = ui_list_match(u, e->c);
+
+	if (!e->shown && !match)
+		return;
+	u->stale = 1;
+	if (e->shown && match) {
+		k = *e;
+		k.kown = NULL;
+		ui_list_sortkey(u, &k);
+		if (ui_list_cmp(u, &k, e) == 0) {
+			free(k.kown);
+			return;		/* same place: nothing to move */
+		}
+		free(k.kown);
+	}
+	if (e->shown)
+		ui_list_remove(u, e);
+	if (match) {
+		ui_list_sortkey(u, e);
+		ui_list_insert(u, e);
+	}
 }
 
 /*
- * Merge-sort n calls with cmp; halves already in order are not merged, so
- * the usual case (calls arriving in order) costs about n comparisons.
+ * Merge-sort n entries; halves already in order are not merged, so the
+ * usual case (calls arriving in order) costs about n comparisons.
  */
 static void
-ui_list_sort(struct ui *u, struct call **a, struct call **tmp, size_t n,
-    int (*cmp)(struct ui *, struct call *, struct call *))
+ui_list_sort(struct ui *u, struct ui_ent **a, struct ui_ent **tmp, size_t n)
 {
 	size_t mid = n / 2, i = 0, j = mid, k = 0;
 
 	if (n < 2)
 		return;
-	ui_list_sort(u, a, tmp, mid, cmp);
-	ui_list_sort(u, a + mid, tmp, n - mid, cmp);
-	if (cmp(u, a[mid - 1], a[mid]) <= 0)
+	ui_list_sort(u, a, tmp, mid);
+	ui_list_sort(u, a + mid, tmp, n - mid);
+	if (ui_list_cmp(u, a[mid - 1], a[mid]) <= 0)
 		return;
 	while (i < mid && j < n)
-		tmp[k++] = cmp(u, a[i], a[j]) <= 0 ? a[i++] : a[j++];
+		tmp[k++] = ui_list_cmp(u, a[i], a[j]) <= 0 ? a[i++] : a[j++];
 	while (i < mid)
 		tmp[k++] = a[i++];
 	while (j < n)
@@ -321,58 +561,163 @@ ui_list_sort(struct ui *u, struct call **a, struct call **tmp, size_t n,
 	memcpy(a, tmp, n * sizeof *a);
 }
 
-/* Rebuild the rows from the calls held; the cursor follows its call id. */
-void
-ui_list_build(struct ui *u)
+/* A rebuild scanned every entry: sort its rows and put them in place. */
+static void
+ui_list_swap(struct ui *u)
 {
-	int at_end = u->n_rows == 0 || u->cur + 1 >= u->n_rows;
+	struct ui_ent **tmp, *e;
+	size_t i, k;
+
+	for (i = k = 0; i < u->n_nrows; i++) {
+		e = u->nrows[i];
+		e->in_new = 0;
+		if (e->c == NULL)
+			ui_list_ent_free(e);	/* freed while scanning */
+		else
+			u->nrows[k++] = e;
+	}
+	u->n_nrows = k;
+	for (i = 0; i < u->n_rows; i++)
+		u->rows[i]->shown = 0;
+	for (i = 0; i < u->n_nrows; i++) {
+		u->nrows[i]->shown = 1;
+		ui_list_sortkey(u, u->nrows[i]);
+	}
+	if ((tmp = malloc((k ? k : 1) * sizeof *tmp)) != NULL) {
+		ui_list_sort(u, u->nrows, tmp, k);
+		free(tmp);
+	}
+	free(u->rowbuf);
+	u->rowbuf = u->rows = u->nrows;
+	u->cap_rows = u->cap_nrows;
+	u->row_off = 0;
+	u->n_rows = k;
+	u->nrows = NULL;
+	u->n_nrows = u->cap_nrows = 0;
+	u->rb_active = 0;
+	u->stale = 1;
+}
+
+/* Scan entries into the new rows until the deadline; 1 when the scan ended. */
+static int
+ui_list_scan(struct ui *u, int64_t deadline)
+{
+	struct ui_ent **n, *e;
+	size_t cap;
+	int k = 0;
+
+	while ((e = u->rb_next) != NULL) {
+		if (deadline != 0 && (++k & 63) == 0 && ui_now() >= deadline)
+			return 0;
+		u->rb_next = e->hh.next;
+		if (!ui_list_match(u, e->c))
+			continue;
+		if (u->n_nrows == u->cap_nrows) {
+			cap = u->cap_nrows ? u->cap_nrows * 2 : 1024;
+			if ((n = realloc(u->nrows, cap * sizeof *n)) == NULL)
+				continue;
+			u->nrows = n;
+			u->cap_nrows = cap;
+		}
+		u->nrows[u->n_nrows++] = e;
+		e->in_new = 1;
+	}
+	return 1;
+}
+
+/* Put the cursor back on its call, or at the end when autoscrolling. */
+static void
+ui_list_cursor(struct ui *u, int at_end)
+{
+	struct ui_ent *e;
 	size_t i;
 
-	u->n_all = 0;
-	if (u->e != NULL)
-		tracker_foreach(u->e->trk, ui_list_collect, u);
-	else
-		for (i = 0; i < u->n_own; i++)
-			ui_list_collect(u, u->own[i]);
-	if (u->cap_rows < u->n_all) {
-		free(u->rows);
-		free(u->tmp);
-		u->cap_rows = u->n_all + u->n_all / 2;
-		u->rows = malloc(u->cap_rows * sizeof *u->rows);
-		u->tmp = malloc(u->cap_rows * sizeof *u->tmp);
-		if (u->rows == NULL || u->tmp == NULL) {
-			free(u->rows);
-			free(u->tmp);
-			u->rows = u->tmp = NULL;
-			u->cap_rows = u->n_rows = 0;
-			return;
-		}
+	if (u->n_rows == 0) {
+		u->cur = 0;
+		u->cur_id = 0;
+		return;
 	}
-	ui_list_sort(u, u->all, u->tmp, u->n_all, ui_list_cmp_id);
-	u->max_id = u->n_all > 0 ? u->all[u->n_all - 1]->id : 0;
-	u->n_rows = 0;
-	for (i = 0; i < u->n_all; i++)
-		if (ui_list_match(u, u->all[i]))
-			u->rows[u->n_rows++] = u->all[i];
-	ui_list_sort(u, u->rows, u->tmp, u->n_rows, ui_list_cmp);
-	u->cur = 0;
-	if (u->autoscroll && u->live && at_end && u->n_rows > 0)
+	if (u->autoscroll && u->live && !u->paused && at_end)
 		u->cur = u->n_rows - 1;
 	else if (u->cur_id != 0) {
-		for (i = 0; i < u->n_rows; i++)
-			if (u->rows[i]->id == u->cur_id) {
+		HASH_FIND(hh, u->ents, &u->cur_id, sizeof u->cur_id, e);
+		if (e != NULL && e->shown) {
+			i = ui_list_bsearch(u, e);
+			if (i < u->n_rows && u->rows[i] == e)
 				u->cur = i;
-				break;
-			}
-		if (i == u->n_rows && u->n_rows > 0) {
-			/* The call left the list: the nearest by id. */
-			for (i = 0; i < u->n_rows; i++)
-				if (u->rows[i]->id > u->cur_id)
-					break;
-			u->cur = i < u->n_rows ? i : u->n_rows - 1;
 		}
 	}
-	u->cur_id = u->n_rows > 0 ? u->rows[u->cur]->id : 0;
+	if (u->cur >= u->n_rows)
+		u->cur = u->n_rows - 1;
+	u->cur_id = u->rows[u->cur]->id;
+}
+
+/*
+ * Place changed calls and advance a rebuild of the rows (after the filter,
+ * the sort or a switch changed) until the deadline, 0 for none; returns 1
+ * when work is left for the next pass.
+ */
+int
+ui_list_work(struct ui *u, int64_t deadline)
+{
+	struct ui_ent *e;
+	int at_end = u->n_rows == 0 || u->cur + 1 >= u->n_rows, k = 0;
+	uint64_t id;
+
+	if (u->need_rebuild) {
+		/* Start over; a running rebuild is dropped. */
+		size_t i;
+
+		for (i = 0; i < u->n_nrows; i++) {
+			u->nrows[i]->in_new = 0;
+			if (u->nrows[i]->c == NULL)
+				ui_list_ent_free(u->nrows[i]);
+		}
+		u->n_nrows = 0;
+		u->need_rebuild = 0;
+		u->rb_active = 1;
+		u->rb_next = u->ents;
+	}
+	if (u->rb_active) {
+		if (!ui_list_scan(u, deadline))
+			return 1;
+		ui_list_swap(u);
+	}
+	while (u->pend_head < u->n_pend) {
+		if (deadline != 0 && (++k & 15) == 0 && ui_now() >= deadline)
+			break;
+		id = u->pend[u->pend_head++];
+		HASH_FIND(hh, u->ents, &id, sizeof id, e);
+		if (e == NULL)
+			continue;	/* freed since */
+		e->pending = 0;
+		ui_list_place(u, e);
+	}
+	if (u->pend_head == u->n_pend)
+		u->pend_head = u->n_pend = 0;
+	ui_list_cursor(u, at_end);
+	return u->pend_head < u->n_pend;
+}
+
+/* Free the entries and the rows. */
+void
+ui_list_free(struct ui *u)
+{
+	struct ui_ent *e, *tmp;
+	size_t i;
+
+	for (i = 0; i < u->n_nrows; i++)
+		if (u->nrows[i]->c == NULL)
+			ui_list_ent_free(u->nrows[i]);
+	HASH_ITER(hh, u->ents, e, tmp) {
+		HASH_DEL(u->ents, e);
+		ui_list_ent_free(e);
+	}
+	free(u->nrows);
+	free(u->rowbuf);
+	free(u->pend);
+	u->nrows = u->rowbuf = u->rows = NULL;
+	u->n_rows = u->n_nrows = u->n_pend = 0;
 }
 
 /* Lay the columns out for the width; fills w[] (0 = hidden). */
@@ -474,8 +819,8 @@ ui_list_cell(struct ui *u, struct call *c, int col, char *buf, size_t len,
 static void
 ui_list_draw(struct ui *u)
 {
-	int w[UI_COL__MAX], col, x, y, rows, attr, cattr, color, n;
-	char buf[160], title[64];
+	int w[UI_COL__MAX], col, x, y, rows, attr, cattr, color;
+	char buf[300], title[64], sel[40];
 	struct call *c;
 	size_t i;
 
@@ -500,7 +845,7 @@ ui_list_draw(struct ui *u)
 	if (u->top + (size_t)rows > u->n_rows)
 		u->top = u->n_rows > (size_t)rows ? u->n_rows - (size_t)rows : 0;
 	for (i = u->top, y = 2; i < u->n_rows && y < 2 + rows; i++, y++) {
-		c = u->rows[i];
+		c = u->rows[i]->c;
 		attr = A_NORMAL;
 		if (ui_list_selected(u, c->id))
 			attr = ui_draw_attr(u, UI_C_SELECT);
@@ -526,15 +871,14 @@ ui_list_draw(struct ui *u)
 	/* The status line: filter, counts, switches. */
 	y = LINES - 2;
 	ui_draw_fill(y, 0, COLS, A_NORMAL);
-	n = snprintf(buf, sizeof buf, "%s%s%s %zu/%zu calls%s%s%s%s",
+	snprintf(sel, sizeof sel, " | %zu selected", u->n_sel);
+	snprintf(buf, sizeof buf, "%s%s%s %zu/%zu calls%s%s%s%s",
 	    u->filtering ? "Filter: " : u->filter_len ? "Filter: " : "",
-	    u->filter, u->filtering ? "_" : "", u->n_rows, u->n_all,
-	    u->failed_only ? " | failed only" : "",
-	    u->n_sel ? " | selected " : "", "",
+	    u->filter, u->filtering ? "_" : "", u->n_rows, ui_list_held(u),
+	    u->failed_only ? " | failed only" : "", u->n_sel ? sel : "",
+	    u->rb_active || u->need_rebuild ? " | updating" : "",
 	    u->paused ? " | paused" : u->live && u->autoscroll ?
 	    " | autoscroll" : "");
-	if (u->n_sel && n > 0 && (size_t)n < sizeof buf)
-		snprintf(buf + n, sizeof buf - (size_t)n, " %zu", u->n_sel);
 	ui_draw_str(u, y, 0, COLS, buf, u->filtering ? A_BOLD : A_NORMAL);
 	ui_draw_footer(u, u->filtering ?
 	    "Type to filter  Enter:keep  Esc:clear  ^U:erase" :

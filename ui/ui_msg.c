@@ -3,9 +3,11 @@
  *
  * The raw view shows the bytes as captured, line by line (a CR before LF is
  * implied; any other control byte, escape sequences included, is shown
- * escaped by ui_draw_bytes), long lines wrapped.  The line holding the
- * header a finding points at, or its value, is highlighted and the findings
- * about the message are listed above it.  A key toggles the structured view
+ * escaped by ui_draw_bytes), long lines wrapped.  Exactly the name of the
+ * header a finding points at and the value it shows are highlighted (on
+ * the header's line that holds the value), and the findings about the
+ * message are listed above.  The bytes come from ui_msg_raw() (the
+ * engine's engine_msg_raw()); when they are gone a line says so.  A key toggles the structured view
  * from sipparse_structured(), which is built only when asked for.
  */
 #define NCURSES_WIDECHAR 1
@@ -20,81 +22,190 @@
 #include "sipparse.h"
 #include "ui.h"
 
-/* Whether a line is the header named hdr (or the request line for "Request-URI"). */
-static int
-ui_msg_is_header(const char *line, size_t len, const char *hdr, int first)
+#define UI_MSG_SPANS	16	/* highlighted spans on one line */
+
+/*
+ * The length of the name of header hdr at the start of line (the name to
+ * highlight), 0 for the first line when hdr names it ("Request-URI",
+ * "Request-Line", "Status-Line": no name, only a value), or -1 when the
+ * line is not that header.  "SDP c=" names a body line starting "c=".
+ */
+static long
+ui_msg_header(const char *line, size_t len, const char *hdr, int first)
 {
-	size_t n;
+	size_t n, i;
 
 	if (hdr == NULL || *hdr == '\0')
-		return 0;
-	if (first && (strcasecmp(hdr, "Request-URI") == 0 ||
+		return -1;
+	if (strcasecmp(hdr, "Request-URI") == 0 ||
 	    strcasecmp(hdr, "Request-Line") == 0 ||
-	    strcasecmp(hdr, "Status-Line") == 0))
-		return 1;
+	    strcasecmp(hdr, "Status-Line") == 0)
+		return first ? 0 : -1;
+	if (strncasecmp(hdr, "SDP ", 4) == 0) {
+		n = strlen(hdr + 4);
+		return n > 0 && len >= n && memcmp(line, hdr + 4, n) == 0 ?
+		    (long)n : -1;
+	}
 	n = strcspn(hdr, " :");
 	if (n == 0 || len <= n || strncasecmp(line, hdr, n) != 0)
-		return 0;
-	while (n < len && (line[n] == ' ' || line[n] == '\t'))
-		n++;
-	return n < len && line[n] == ':';
+		return -1;
+	i = n;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	return i < len && line[i] == ':' ? (long)n : -1;
 }
 
-/* Whether len bytes of line contain the NUL-terminated needle. */
-static int
-ui_msg_contains(const char *line, size_t len, const char *needle)
+/* Where the NUL-terminated needle is in len bytes of line (from from), or -1. */
+static long
+ui_msg_find(const char *line, size_t len, size_t from, const char *needle)
 {
 	size_t n = needle != NULL ? strlen(needle) : 0, i;
 
 	if (n == 0 || n > len)
-		return 0;
-	for (i = 0; i + n <= len; i++)
+		return -1;
+	for (i = from; i + n <= len; i++)
 		if (memcmp(line + i, needle, n) == 0)
-			return 1;
-	return 0;
+			return (long)i;
+	for (i = from; i + n <= len; i++)
+		if (strncasecmp(line + i, needle, n) == 0)
+			return (long)i;
+	return -1;
 }
 
-/* Draw text (len bytes) line by line from row y, scrolled by *top; the rows it takes. */
+/* The next line of text from *off: its start and length without CR LF. */
+static const char *
+ui_msg_next(const char *text, size_t len, size_t *off, size_t *ll)
+{
+	const char *l = text + *off;
+	size_t end = *off;
+
+	while (end < len && text[end] != '\n')
+		end++;
+	*ll = end - *off;
+	if (*ll > 0 && l[*ll - 1] == '\r')
+		(*ll)--;
+	*off = end < len ? end + 1 : end;
+	return l;
+}
+
+/*
+ * The spans (pairs of byte offsets) of line to highlight for the findings
+ * about message mi: the header's name and the value the finding shows.
+ * found[i] tells whether finding i's value is on one of its header's lines.
+ */
+static int
+ui_msg_spans(const struct diagnosis *d, int mi, const char *line, size_t ll,
+    int first, const int *found, size_t *sp)
+{
+	const struct finding *f;
+	long name, v;
+	int i, n = 0;
+
+	for (i = 0; i < d->n && n + 2 <= UI_MSG_SPANS; i++) {
+		f = &d->f[i];
+		if (f->msg != mi)
+			continue;
+		if (f->header == NULL) {
+			/* A value with no header: wherever it is. */
+			if ((v = ui_msg_find(line, ll, 0, f->value)) >= 0) {
+				sp[n++] = (size_t)v;
+				sp[n++] = (size_t)v + strlen(f->value);
+			}
+			continue;
+		}
+		if ((name = ui_msg_header(line, ll, f->header, first)) < 0)
+			continue;
+		v = ui_msg_find(line, ll, (size_t)name, f->value);
+		if (v < 0 && found[i])
+			continue;	/* another line of this header has it */
+		if (name > 0 || v < 0) {
+			/* The name; the whole first line when no value. */
+			sp[n++] = 0;
+			sp[n++] = name > 0 ? (size_t)name : ll;
+		}
+		if (v >= 0 && n + 2 <= UI_MSG_SPANS) {
+			sp[n++] = (size_t)v;
+			sp[n++] = (size_t)v + strlen(f->value);
+		}
+	}
+	return n;
+}
+
+/*
+ * Draw one line (ll bytes) from row y, wrapped with continuation rows
+ * indented, only rows miny..maxy-1 visible, the spans in sp (n offsets)
+ * in the mark attribute; the rows it takes.  Bytes go through
+ * ui_draw_bytes(), so control bytes stay escaped inside a highlight too.
+ */
+static int
+ui_msg_line(struct ui *u, int y, int miny, int maxy, const char *l,
+    size_t ll, const size_t *sp, int n)
+{
+	size_t off = 0, end, k;
+	int rows = 0, x, row, cells, attr, mark = ui_draw_attr(u, UI_C_MARK);
+	int i, x0;
+
+	do {
+		row = y + rows;
+		if (row < miny || row >= maxy)
+			row = LINES;	/* measured, drawn nowhere */
+		x = x0 = rows > 0 ? 2 : 0;
+		while (off < ll && x < COLS) {
+			end = ll;
+			attr = A_NORMAL;
+			for (i = 0; i + 1 < n; i += 2) {
+				if (off >= sp[i] && off < sp[i + 1]) {
+					attr = mark;
+					if (sp[i + 1] < end)
+						end = sp[i + 1];
+				} else if (sp[i] > off && sp[i] < end)
+					end = sp[i];
+			}
+			k = ui_draw_bytes(u, row, x, COLS - x, l + off, end - off,
+			    attr, &cells);
+			off += k;
+			x += cells;
+			if (k == 0 || off < end)
+				break;	/* the row is full */
+		}
+		if (x == x0 && off < ll)
+			off++;	/* a cell too narrow for one character */
+		rows++;
+	} while (off < ll && rows < 10000);
+	return rows;
+}
+
+/* Draw text (len bytes) line by line from row y, scrolled by top; the rows it takes. */
 static int
 ui_msg_text(struct ui *u, const char *text, size_t len, int y, int maxy,
-    int top, int k, int mi)
+    int top, const struct diagnosis *d, int mi)
 {
-	const struct diagnosis *d = &u->flow_diag[k];
-	size_t off = 0, end, ll;
-	int row = 0, first = 1, i, mark, attr, used;
-	char *line;
+	size_t off = 0, ll, sp[UI_MSG_SPANS];
+	int found[64], row = 0, first = 1, i, n;
+	long name;
+	const char *l;
 
+	/* Which findings' values sit on a line of their header. */
+	for (i = 0; i < d->n && i < 64; i++)
+		found[i] = 0;
 	while (off < len) {
-		end = off;
-		while (end < len && text[end] != '\n')
-			end++;
-		ll = end - off;
-		if (ll > 0 && text[off + ll - 1] == '\r')
-			ll--;
-		mark = 0;
-		for (i = 0; i < d->n && !mark; i++) {
-			if (d->f[i].msg != mi)
-				continue;
-			if (ui_msg_is_header(text + off, ll, d->f[i].header,
-			    first) || (d->f[i].header == NULL &&
-			    ui_msg_contains(text + off, ll, d->f[i].value)))
-				mark = 1;
-		}
-		attr = mark ? ui_draw_attr(u, UI_C_MARK) : (int)A_NORMAL;
-		if ((line = malloc(ll + 1)) == NULL)
-			return row;
-		memcpy(line, text + off, ll);
-		line[ll] = '\0';
-		/* Keep NULs visible: ui_draw_wrap stops at the first one. */
-		for (i = 0; (size_t)i < ll; i++)
-			if (line[i] == '\0')
-				line[i] = '\x01';
-		used = ui_draw_wrap(u, y + row - top, 0, COLS, y, maxy, "  ",
-		    line, attr);
-		free(line);
-		row += used;
+		l = ui_msg_next(text, len, &off, &ll);
+		for (i = 0; i < d->n && i < 64; i++)
+			if (d->f[i].msg == mi && d->f[i].header != NULL &&
+			    (name = ui_msg_header(l, ll, d->f[i].header,
+			    first)) >= 0 && ui_msg_find(l, ll, (size_t)name,
+			    d->f[i].value) >= 0)
+				found[i] = 1;
 		first = 0;
-		off = end < len ? end + 1 : end;
+	}
+	off = 0;
+	first = 1;
+	while (off < len) {
+		l = ui_msg_next(text, len, &off, &ll);
+		n = d->n <= 64 ? ui_msg_spans(d, mi, l, ll, first, found, sp) :
+		    0;
+		row += ui_msg_line(u, y + row - top, y, maxy, l, ll, sp, n);
+		first = 0;
 	}
 	return row;
 }
@@ -103,11 +214,14 @@ ui_msg_text(struct ui *u, const char *text, size_t len, int y, int maxy,
 static void
 ui_msg_draw(struct ui *u)
 {
+	static const struct diagnosis none;
 	struct call *c;
 	struct msg *m;
 	char buf[512], a[64], b[64], t[40], *st = NULL;
 	int k, mi, y, i, total;
 	const struct diagnosis *d;
+	const char *raw;
+	size_t len;
 
 	ui_draw_header(u);
 	if (u->fcur < 0 || u->fcur >= u->n_fm ||
@@ -120,7 +234,8 @@ ui_msg_draw(struct ui *u)
 	k = u->fm[u->fcur].call;
 	mi = u->fm[u->fcur].msg;
 	m = &c->msgs[mi];
-	d = &u->flow_diag[k];
+	if ((d = ui_flow_diag(u, k)) == NULL)
+		d = &none;
 	sv_addr_format(&m->src, a, sizeof a);
 	sv_addr_format(&m->dst, b, sizeof b);
 	sv_time_format(m->ts, t, sizeof t);
@@ -145,21 +260,20 @@ ui_msg_draw(struct ui *u)
 		ui_draw_str(u, y++, 0, COLS, buf, ui_draw_attr(u,
 		    d->f[i].severity == RULES_ERROR ? UI_C_FAIL : UI_C_WARN));
 	}
-	if (m->raw == NULL) {
-		ui_draw_str(u, y, 0, COLS, "(the message's bytes are no longer "
-		    "held)", A_BOLD);
+	if ((raw = ui_msg_raw(u, c, mi, &len)) == NULL) {
+		ui_draw_str(u, y, 0, COLS, "(bytes not kept: this message's "
+		    "bytes are no longer held)", A_BOLD);
 		total = 0;
 	} else if (u->structured) {
-		if (sipparse_structured(m->raw, m->len, &st) != 0) {
+		if (sipparse_structured(raw, len, &st) != 0) {
 			ui_draw_str(u, y++, 0, COLS, "libosip2 refuses this "
 			    "message:", A_BOLD);
 		}
 		total = st != NULL ? ui_msg_text(u, st, strlen(st), y, LINES - 1,
-		    u->mtop, k, mi) : 0;
+		    u->mtop, d, mi) : 0;
 		free(st);
 	} else
-		total = ui_msg_text(u, m->raw, m->len, y, LINES - 1, u->mtop, k,
-		    mi);
+		total = ui_msg_text(u, raw, len, y, LINES - 1, u->mtop, d, mi);
 	if (u->mtop > 0 && u->mtop >= total)
 		u->mtop = total > 0 ? total - 1 : 0;
 	ui_draw_footer(u, "Up/Dn:scroll Left/Right:prev/next t:raw/parsed "

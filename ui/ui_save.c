@@ -29,10 +29,11 @@
 
 #define UI_SAVE_SEG	60000	/* TCP payload per segment */
 
-/* One message to write, with its call. */
+/* One message to write: its call and its index there. */
 struct ui_save_item {
-	const struct call *c;
-	const struct msg *m;
+	struct call	*c;
+	int		 i;
+	int64_t		 ts;
 };
 
 /* A TCP connection seen in the output, with its next sequence numbers. */
@@ -289,11 +290,11 @@ ui_save_item_cmp(const void *a, const void *b)
 {
 	const struct ui_save_item *x = a, *y = b;
 
-	if (x->m->ts != y->m->ts)
-		return x->m->ts < y->m->ts ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
 	if (x->c->id != y->c->id)
 		return x->c->id < y->c->id ? -1 : 1;
-	return x->m < y->m ? -1 : x->m > y->m;
+	return x->i - y->i;
 }
 
 /*
@@ -307,10 +308,10 @@ ui_save_pcap(struct ui *u, struct call **calls, size_t n, const char *path,
 	struct ui_save_item *it;
 	struct ui_save_pcap p;
 	uint32_t gh[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 262144, 1 };
-	size_t total = 0, k = 0, i, skipped = 0;
+	size_t total = 0, k = 0, i, skipped = 0, len;
+	const char *raw;
 	int j, rc = 0, fd;
 
-	(void)u;
 	*written = 0;
 	for (i = 0; i < n; i++)
 		total += (size_t)calls[i]->n_msgs;
@@ -320,12 +321,9 @@ ui_save_pcap(struct ui *u, struct call **calls, size_t n, const char *path,
 	}
 	for (i = 0; i < n; i++)
 		for (j = 0; j < calls[i]->n_msgs; j++) {
-			if (calls[i]->msgs[j].raw == NULL) {
-				skipped++;
-				continue;
-			}
 			it[k].c = calls[i];
-			it[k++].m = &calls[i]->msgs[j];
+			it[k].i = j;
+			it[k++].ts = calls[i]->msgs[j].ts;
 		}
 	qsort(it, k, sizeof *it, ui_save_item_cmp);
 	memset(&p, 0, sizeof p);
@@ -342,16 +340,21 @@ ui_save_pcap(struct ui *u, struct call **calls, size_t n, const char *path,
 	if (fwrite(gh, sizeof gh, 1, p.f) != 1)
 		rc = -1;
 	for (i = 0; i < k && rc == 0; i++) {
-		const struct msg *m = it[i].m;
+		const struct msg *m = &it[i].c->msgs[it[i].i];
 		int udp = m->transport == SV_T_UDP || m->transport == SV_T_SCTP ||
 		    m->transport == SV_T_UNKNOWN;
 
-		if (udp && m->len <= 65000)
+		/* Valid until the next read: written at once. */
+		if ((raw = ui_msg_raw(u, it[i].c, it[i].i, &len)) == NULL) {
+			skipped++;
+			continue;
+		}
+		if (udp && len <= 65000)
 			rc = ui_save_udp(&p, m->ts, &m->src, &m->dst,
-			    (const uint8_t *)m->raw, m->len);
+			    (const uint8_t *)raw, len);
 		else
 			rc = ui_save_tcp(&p, m->ts, &m->src, &m->dst,
-			    (const uint8_t *)m->raw, m->len);
+			    (const uint8_t *)raw, len);
 		if (rc == 0)
 			(*written)++;
 	}
@@ -360,7 +363,7 @@ ui_save_pcap(struct ui *u, struct call **calls, size_t n, const char *path,
 	if (rc != 0)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 	else if (skipped > 0)
-		snprintf(err, errlen, "%zu messages had no bytes left to save",
+		snprintf(err, errlen, "%zu messages skipped: bytes not kept",
 		    skipped);
 	else
 		err[0] = '\0';
@@ -409,12 +412,14 @@ ui_save_text(struct ui *u, struct call **calls, size_t n, const char *path,
     char *err, size_t errlen)
 {
 	struct diagnosis d;
-	const struct call *c;
+	const struct diagnosis *dp;
+	struct call *c;
 	const struct msg *m;
+	const char *raw;
 	char a[64], b[64], t[40];
 	FILE *f;
-	size_t i;
-	int j, fd;
+	size_t i, len;
+	int j, fd, ok;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
@@ -440,27 +445,36 @@ ui_save_text(struct ui *u, struct call **calls, size_t n, const char *path,
 		if (c->final_code > 0)
 			fprintf(f, " %d", c->final_code);
 		memset(&d, 0, sizeof d);
-		if ((c->n_msgs == 0 || c->msgs[0].raw != NULL) &&
-		    rules_run(u->rules, c, c->last_ts + 3600 * (int64_t)1000000,
-		    &d) == 0) {
-			fprintf(f, "\nverdict %s\n", rules_verdict_name(d.verdict));
-			for (j = 0; j < d.n; j++) {
+		dp = &d;
+		if (c->done && c->diag != NULL) {
+			dp = c->diag;	/* as the engine judged it */
+			ok = 1;
+		} else
+			ok = (c->n_msgs == 0 || c->msgs[0].raw != NULL) &&
+			    rules_run(u->rules, c, c->last_ts + 3600 *
+			    (int64_t)1000000, &d) == 0;
+		if (ok) {
+			fprintf(f, "\nverdict %s\n",
+			    rules_verdict_name(dp->verdict));
+			for (j = 0; j < dp->n; j++) {
+				const struct finding *fi = &dp->f[j];
+
 				fprintf(f, "finding [%s] %s: ",
-				    rules_severity_name(d.f[j].severity),
-				    d.f[j].id);
-				ui_save_str(f, d.f[j].title);
-				if (d.f[j].msg >= 0)
-					fprintf(f, "\n  message %d", d.f[j].msg + 1);
-				if (d.f[j].header != NULL) {
+				    rules_severity_name(fi->severity),
+				    fi->id);
+				ui_save_str(f, fi->title);
+				if (fi->msg >= 0)
+					fprintf(f, "\n  message %d", fi->msg + 1);
+				if (fi->header != NULL) {
 					fprintf(f, "\n  ");
-					ui_save_str(f, d.f[j].header);
+					ui_save_str(f, fi->header);
 					fprintf(f, ": ");
-					ui_save_str(f, d.f[j].value);
+					ui_save_str(f, fi->value);
 				}
 				fprintf(f, "\n  why: ");
-				ui_save_str(f, d.f[j].explanation);
+				ui_save_str(f, fi->explanation);
 				fprintf(f, "\n  fix: ");
-				ui_save_str(f, d.f[j].fix);
+				ui_save_str(f, fi->fix);
 				fprintf(f, "\n");
 			}
 		} else
@@ -475,10 +489,10 @@ ui_save_text(struct ui *u, struct call **calls, size_t n, const char *path,
 			    a, b, m->transport < SV_T__MAX ?
 			    sv_transport_names[m->transport] : "?",
 			    m->retrans ? "  retransmission" : "");
-			if (m->raw != NULL)
-				ui_save_escaped(f, m->raw, m->len);
+			if ((raw = ui_msg_raw(u, c, j, &len)) != NULL)
+				ui_save_escaped(f, raw, len);
 			else
-				fprintf(f, "(bytes no longer held)\n");
+				fprintf(f, "(bytes not kept)\n");
 		}
 		fprintf(f, "\n");
 	}
@@ -490,40 +504,59 @@ ui_save_text(struct ui *u, struct call **calls, size_t n, const char *path,
 	return 0;
 }
 
-/* The calls the dialog's choice names, into a malloc'ed array; their count. */
+/*
+ * The calls the dialog's choice names (0 selected, 1 shown, 2 all): their
+ * count, and when out is set a malloc'ed array of them.
+ */
 static size_t
 ui_save_calls(struct ui *u, int which, struct call ***out)
 {
-	struct call **v, *c;
-	size_t n = 0, i;
+	struct call **v = NULL, *c;
+	struct ui_ent *e, *tmp;
+	size_t n = 0, i, cap;
 	int k;
 
-	*out = NULL;
-	if (which == 1) {
-		n = u->n_rows;
-		if ((v = malloc((n ? n : 1) * sizeof *v)) == NULL)
+	if (out != NULL)
+		*out = NULL;
+	if (which == 1 || which == 2) {
+		cap = which == 1 ? u->n_rows : ui_list_held(u);
+		if (out == NULL)
+			return cap;
+		if ((v = malloc((cap ? cap : 1) * sizeof *v)) == NULL)
 			return 0;
-		memcpy(v, u->rows, n * sizeof *v);
-	} else if (which == 2) {
-		n = u->n_all;
-		if ((v = malloc((n ? n : 1) * sizeof *v)) == NULL)
-			return 0;
-		memcpy(v, u->all, n * sizeof *v);
-	} else {
-		if ((v = malloc((u->n_sel + UI_FLOW_CALLS + 1) * sizeof *v)) ==
-		    NULL)
-			return 0;
-		for (i = 0; i < u->n_sel; i++)
-			if ((c = ui_find(u, u->sel[i])) != NULL)
-				v[n++] = c;
-		if (n == 0 && ui_top(u) != UI_M_LIST)
-			for (k = 0; k < u->n_flow; k++)
-				if ((c = ui_flow_call(u, k)) != NULL)
-					v[n++] = c;
-		if (n == 0 && u->n_rows > 0)
-			v[n++] = u->rows[u->cur];
+		if (which == 1)
+			for (i = 0; i < u->n_rows; i++)
+				v[n++] = ui_list_row(u, i);
+		else
+			HASH_ITER(hh, u->ents, e, tmp)
+				if (e->c != NULL && n < cap)
+					v[n++] = e->c;
+		*out = v;
+		return n;
 	}
-	*out = v;
+	if (out != NULL && (v = malloc((u->n_sel + UI_FLOW_CALLS + 1) *
+	    sizeof *v)) == NULL)
+		return 0;
+	for (i = 0; i < u->n_sel; i++)
+		if ((c = ui_find(u, u->sel[i])) != NULL) {
+			if (v != NULL)
+				v[n] = c;
+			n++;
+		}
+	if (n == 0 && ui_top(u) != UI_M_LIST)
+		for (k = 0; k < u->n_flow; k++)
+			if ((c = ui_flow_call(u, k)) != NULL) {
+				if (v != NULL)
+					v[n] = c;
+				n++;
+			}
+	if (n == 0 && u->n_rows > 0) {
+		if (v != NULL)
+			v[n] = ui_list_row(u, u->cur);
+		n++;
+	}
+	if (out != NULL)
+		*out = v;
 	return n;
 }
 
@@ -568,14 +601,11 @@ ui_save_draw(struct ui *u)
 	static const char *const fmt[] = { "pcap", "text" };
 	int w = COLS - 8 < 72 ? COLS - 8 : 72, h = 9;
 	int x = (COLS - w) / 2, y = (LINES - h) / 2, i, cx, attr;
-	struct call **v;
 	size_t n[3];
 	char buf[UI_PATH_MAX + 32];
 
-	for (i = 0; i < 3; i++) {
-		n[i] = ui_save_calls(u, i, &v);
-		free(v);
-	}
+	for (i = 0; i < 3; i++)
+		n[i] = ui_save_calls(u, i, NULL);
 	for (i = 0; i < h; i++)
 		ui_draw_fill(y + i, x, w, A_NORMAL);
 	mvhline(y, x, ACS_HLINE, w);
