@@ -284,6 +284,17 @@ HOLE=$!
 ) &
 JOBS="$JOBS $!"
 
+# ICMP unreachable: an INVITE to a UDP port nothing listens on (127.0.0.9:5099); the
+# kernel answers each copy with ICMP port unreachable on lo.
+(
+	bg_cap icmp-unreachable lo "(host 127.0.0.9 and port 5114) or (icmp and host 127.0.0.9)"
+	UAC_LIMIT=12 UAC_TIMEOUT=4 uac uac-no-response.xml icmp-unreachable 127.0.0.9:5099 \
+		-i 127.0.0.1 -p 5114 -s $NUM -key host sip.vapi.ai -key ua "Asterisk PBX 20.5.0" \
+		-max_invite_retrans 3
+	bg_stop icmp-unreachable
+) &
+JOBS="$JOBS $!"
+
 # Vapi (127.0.0.8) calls a PBX (127.0.0.3) that challenges with realm "asterisk"; Vapi
 # gives up; 35 s later Vapi's OPTIONS ping to the PBX.  Re-addressed at the end.
 (
@@ -323,6 +334,8 @@ job retry-cseq-not-incremented 5109 $P - uac-retry-cseq.xml -s $NUM -key host si
 	-key ua "$JOB_UA" -au $NUM -ap $PW $AU
 JOB_UA="Asterisk PBX 22.0.0"
 job retry-dialog-changed 5110 $P - uac-retry-new-tag.xml -s $NUM -key host sip.vapi.ai \
+	-key ua "$JOB_UA" -au $NUM -ap $PW $AU
+job retry-new-call-id 5115 $P - uac-retry-new-callid.xml -s $NUM -key host sip.vapi.ai \
 	-key ua "$JOB_UA" -au $NUM -ap $PW $AU
 job credentials-rejected-loop 5111 127.0.0.6:5060 ka uac-auth-loop.xml -s $NUM \
 	-key host sip.vapi.ai -key ua "$JOB_UA" -au $NUM -ap Old-Trunk-Password-2024 $AU

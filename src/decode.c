@@ -1024,6 +1024,85 @@ trunc:
 	decode_drop(k, SV_DROP_TRUNCATED);
 }
 
+/*
+ * ICMP (RFC 792) and ICMPv6 (RFC 4443) errors: destination unreachable and
+ * time exceeded quoting an IPv4 or IPv6 packet that carried UDP.  The quoted
+ * packet's addresses and ports become m.src/m.dst, the error's sender
+ * m.icmp_from, and the quoted UDP payload (usually cut short) goes to the
+ * sink's icmp hook when it starts like SIP.  Anything else carries no SIP.
+ */
+static void
+decode_icmp(struct decode_pkt *k, int v6, const uint8_t *p, size_t len)
+{
+	const uint8_t	*q;
+	size_t		 qlen, hl;
+	uint8_t		 type, code;
+	int		 proto;
+
+	if (len < 8)
+		goto trunc;
+	type = p[0];
+	code = p[1];
+	if (v6 ? type != 1 && type != 3 : type != 3 && type != 11) {
+		/* Echo and the rest: not a protocol SIP travels in. */
+		decode_drop(k, SV_DROP_PROTO);
+		return;
+	}
+	q = p + 8;
+	qlen = len - 8;
+	k->m.icmp_from = k->m.src;
+	k->m.icmp_v6 = (uint8_t)v6;
+	k->m.icmp_type = type;
+	k->m.icmp_code = code;
+	if (qlen >= 1 && (q[0] >> 4) == 4) {
+		if (qlen < 20)
+			goto trunc;
+		hl = (size_t)(q[0] & 0x0f) * 4;
+		if (hl < 20) {
+			decode_drop(k, SV_DROP_IP_BAD);
+			return;
+		}
+		if (hl > qlen)
+			goto trunc;
+		/* Only a first fragment quotes the UDP header. */
+		proto = (decode_be16(q + 6) & 0x1fff) == 0 ? q[9] : -1;
+		decode_addr(&k->m.src, 4, q + 12);
+		decode_addr(&k->m.dst, 4, q + 16);
+	} else if (qlen >= 1 && (q[0] >> 4) == 6) {
+		if (qlen < 40)
+			goto trunc;
+		hl = 40;
+		proto = q[6];
+		decode_addr(&k->m.src, 6, q + 8);
+		decode_addr(&k->m.dst, 6, q + 24);
+	} else {
+		decode_drop(k, SV_DROP_IP_BAD);
+		return;
+	}
+	if (proto != 17) {
+		decode_not_sip(k);
+		return;
+	}
+	q += hl;
+	qlen -= hl;
+	if (qlen < 8)
+		goto trunc;
+	k->m.src.port = decode_be16(q);
+	k->m.dst.port = decode_be16(q + 2);
+	k->m.transport = SV_T_UDP;
+	q += 8;
+	qlen -= 8;
+	if (qlen == 0 || k->d->sink.icmp == NULL ||
+	    !sipscan_is_sip((const char *)q, qlen)) {
+		decode_not_sip(k);
+		return;
+	}
+	k->d->sink.icmp(k->d->sink.arg, &k->m, (const char *)q, qlen);
+	return;
+trunc:
+	decode_drop(k, SV_DROP_TRUNCATED);
+}
+
 /* Dispatch an IP payload by protocol number. */
 static void
 decode_ipproto(struct decode_pkt *k, uint8_t proto, const uint8_t *p,
@@ -1049,6 +1128,12 @@ decode_ipproto(struct decode_pkt *k, uint8_t proto, const uint8_t *p,
 		return;
 	case 59:	/* IPv6 No Next Header */
 		decode_not_sip(k);
+		return;
+	case 1:
+		decode_icmp(k, 0, p, len);
+		return;
+	case 58:
+		decode_icmp(k, 1, p, len);
 		return;
 	}
 	decode_drop(k, SV_DROP_PROTO);

@@ -12,15 +12,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <uthash.h>
 
 #include "engine.h"
 #include "rules.h"
 #include "store.h"
 
+/* A kept done call under the memory budget. */
+struct engine_kept {
+	uint64_t		 id;		/* call->id, the hash key */
+	struct call		*c;
+	struct store		*where;		/* store holding it, NULL: none */
+	int64_t			 row;		/* its row there */
+	size_t			 bytes;		/* raw bytes it holds in memory */
+	int			 queued;	/* raw bytes still in memory */
+	TAILQ_ENTRY(engine_kept) q;
+	UT_hash_handle		 hh;
+};
+
+/* Kept done calls: all of them by id, those holding raw bytes oldest first. */
+struct engine_mem {
+	struct engine_kept		*by_id;
+	TAILQ_HEAD(, engine_kept)	 queue;
+};
+
 #define ENGINE_TICK	100000		/* us of capture time between ticks */
+#define ENGINE_MEM_BUDGET (256 * 1024 * 1024)	/* default cfg.mem_budget */
 #define ENGINE_BATCH	512		/* packets per pcap_dispatch */
 
 /* Fill a configuration with the defaults. */
@@ -34,6 +56,7 @@ engine_config_default(struct engine_config *c)
 	c->promisc = 1;
 	c->bufsize = 32 * 1024 * 1024;
 	c->sigfd = -1;
+	c->mem_budget = ENGINE_MEM_BUDGET;
 }
 
 /* Run the rules over a call, once, keeping the diagnosis with the call. */
@@ -48,7 +71,8 @@ engine_judge(struct engine *e, struct call *c)
 	if ((d = calloc(1, sizeof *d)) == NULL)
 		return;
 	c->judged_at = tracker_now(e->trk);
-	if (rules_run(e->cfg.rules, c, c->judged_at, d) != 0) {
+	if (rules_run_hist(e->cfg.rules, e->rules_hist, c, c->judged_at,
+	    d) != 0) {
 		free(d);
 		return;
 	}
@@ -61,15 +85,211 @@ engine_judge(struct engine *e, struct call *c)
 		}
 }
 
+/* The budget's entry for call c, NULL when it has none. */
+static struct engine_kept *
+engine_mem_find(struct engine *e, const struct call *c)
+{
+	struct engine_kept *k;
+	uint64_t id = c->id;
+
+	if (e->mem == NULL)
+		return NULL;
+	HASH_FIND(hh, e->mem->by_id, &id, sizeof id, k);
+	return k != NULL && k->c == c ? k : NULL;
+}
+
 /* The raw bytes of message i of call c, from memory or the store; NULL if gone. */
 const char *
 engine_msg_raw(struct engine *e, struct call *c, int i, size_t *len)
 {
-	(void)e;
-	if (c == NULL || i < 0 || i >= c->n_msgs || c->msgs[i].raw == NULL)
+	struct engine_kept *k;
+	const char *p;
+
+	if (c == NULL || i < 0 || i >= c->n_msgs)
 		return NULL;
-	*len = c->msgs[i].len;
-	return c->msgs[i].raw;
+	if (c->msgs[i].raw != NULL) {
+		*len = c->msgs[i].len;
+		return c->msgs[i].raw;
+	}
+	if ((k = engine_mem_find(e, c)) == NULL || k->where == NULL)
+		return NULL;
+	p = store_msg_raw(k->where, k->row, i, len);
+	if (p != NULL && *len != c->msgs[i].len) {
+		p = NULL;
+		snprintf(e->err, sizeof e->err, "message %d of call %llu reads "
+		    "back from the store with %zu bytes, not %u", i,
+		    (unsigned long long)c->id, *len, c->msgs[i].len);
+	} else if (p == NULL)
+		snprintf(e->err, sizeof e->err, "cannot read a message back "
+		    "from the store: %s", store_error(k->where));
+	return p;
+}
+
+/*
+ * After a failed write to s, forget the rows of kept calls written to it
+ * since its last commit: they were rolled back (and will be written again).
+ */
+static void
+engine_mem_rolled_back(struct engine *e, struct store *s)
+{
+	struct engine_kept *k;
+	int64_t committed = store_committed_row(s);
+
+	if (e->mem == NULL)
+		return;
+	TAILQ_FOREACH(k, &e->mem->queue, q)
+		if (k->where == s && k->row > committed) {
+			k->where = NULL;
+			k->row = 0;
+		}
+}
+
+/* Count a done call's raw bytes against the budget (row: where --db put it). */
+static void
+engine_mem_add(struct engine *e, struct call *c, int64_t row)
+{
+	struct engine_kept *k;
+	int i;
+
+	if ((k = calloc(1, sizeof *k)) == NULL)
+		return;		/* it stays in memory, unaccounted */
+	k->id = c->id;
+	k->c = c;
+	if (row > 0) {
+		k->where = e->store;
+		k->row = row;
+	}
+	for (i = 0; i < c->n_msgs; i++)
+		if (c->msgs[i].raw != NULL)
+			k->bytes += c->msgs[i].len;
+	k->queued = 1;
+	TAILQ_INSERT_TAIL(&e->mem->queue, k, q);
+	HASH_ADD(hh, e->mem->by_id, id, sizeof k->id, k);
+	e->mem_held += k->bytes;
+}
+
+/* Take k's raw bytes out of the budget's queue. */
+static void
+engine_mem_dequeue(struct engine *e, struct engine_kept *k)
+{
+	if (!k->queued)
+		return;
+	TAILQ_REMOVE(&e->mem->queue, k, q);
+	k->queued = 0;
+	e->mem_held -= k->bytes;
+}
+
+/* The store moved calls go to: --db's, or a temporary one made now. */
+static struct store *
+engine_mem_store(struct engine *e)
+{
+	char err[512];
+
+	if (e->store != NULL)
+		return e->store;
+	if (e->tmp_store == NULL &&
+	    (e->tmp_store = store_open_temp(err, sizeof err)) == NULL) {
+		snprintf(e->err, sizeof e->err, "memory budget: %.480s", err);
+		return NULL;
+	}
+	return e->tmp_store;
+}
+
+/* Write k's call to the store unless it is there; 0 on success. */
+static int
+engine_mem_write(struct engine *e, struct engine_kept *k)
+{
+	struct store *s;
+
+	if (k->where != NULL)
+		return 0;
+	if ((s = engine_mem_store(e)) == NULL)
+		return -1;
+	if (store_call(s, k->c) != 0) {
+		snprintf(e->err, sizeof e->err, "memory budget: cannot move a "
+		    "call to the store: %s", store_error(s));
+		engine_mem_rolled_back(e, s);
+		return -1;
+	}
+	k->where = s;
+	k->row = store_last_call_row(s);
+	return 0;
+}
+
+/*
+ * Whether k's call may lose its raw bytes: the rules have judged it (they
+ * read raw bytes), or there are no rules.
+ */
+static int
+engine_mem_judged(struct engine *e, struct engine_kept *k)
+{
+	engine_judge(e, k->c);
+	return e->cfg.rules == NULL || k->c->diag != NULL;
+}
+
+/*
+ * Past the budget, move the oldest kept calls to the store and release
+ * their raw bytes, down to 7/8 of it so this runs now and then: write them
+ * (those not written yet), commit, then release only what is committed.
+ * A call that cannot be moved stays in memory, counted in mem_kept_over.
+ */
+static void
+engine_mem_enforce(struct engine *e)
+{
+	struct engine_kept *k, *next;
+	struct store *s;
+	size_t budget = e->cfg.mem_budget, need, got = 0;
+
+	if (e->mem == NULL || e->mem_held <= budget)
+		return;
+	need = e->mem_held - (budget - budget / 8);
+	for (k = TAILQ_FIRST(&e->mem->queue); k != NULL && got < need;
+	    k = next) {
+		next = TAILQ_NEXT(k, q);
+		if (!engine_mem_judged(e, k)) {
+			engine_mem_dequeue(e, k);
+			e->mem_kept_over++;
+			continue;
+		}
+		if (engine_mem_write(e, k) != 0)
+			break;
+		got += k->bytes;
+	}
+	if ((s = e->store != NULL ? e->store : e->tmp_store) == NULL)
+		return;
+	if (store_commit(s) != 0) {
+		snprintf(e->err, sizeof e->err, "memory budget: cannot commit "
+		    "to the store: %s", store_error(s));
+		engine_mem_rolled_back(e, s);
+	}
+	got = 0;
+	for (k = TAILQ_FIRST(&e->mem->queue); k != NULL && got < need;
+	    k = next) {
+		next = TAILQ_NEXT(k, q);
+		if (k->where == NULL || k->row > store_committed_row(k->where))
+			break;	/* not safely stored: keep the rest */
+		got += k->bytes;
+		e->mem_moved_calls++;
+		e->mem_moved_bytes += k->bytes;
+		engine_mem_dequeue(e, k);
+		call_release_raw(k->c);
+	}
+}
+
+/* The tracker frees call c: forget its entry, then tell the front end. */
+static void
+engine_call_freed(void *arg, struct call *c)
+{
+	struct engine *e = arg;
+	struct engine_kept *k;
+
+	if ((k = engine_mem_find(e, c)) != NULL) {
+		engine_mem_dequeue(e, k);
+		HASH_DEL(e->mem->by_id, k);
+		free(k);
+	}
+	if (e->cfg.trk.on_free != NULL)
+		e->cfg.trk.on_free(e->cfg.trk.on_free_arg, c);
 }
 
 /* Hand a done call to the store and the front end. */
@@ -77,13 +297,25 @@ static void
 engine_call_done(void *arg, struct call *c)
 {
 	struct engine *e = arg;
+	int64_t row = 0;
 
 	engine_judge(e, c);
-	if (e->store != NULL && store_call(e->store, c) != 0 && e->err[0] == '\0')
-		snprintf(e->err, sizeof e->err, "cannot write to the database: "
-		    "%s", store_error(e->store));
+	if (e->store != NULL) {
+		if (store_call(e->store, c) == 0)
+			row = store_last_call_row(e->store);
+		else {
+			if (e->err[0] == '\0')
+				snprintf(e->err, sizeof e->err, "cannot write "
+				    "to the database: %s",
+				    store_error(e->store));
+			engine_mem_rolled_back(e, e->store);
+		}
+	}
+	if (e->mem != NULL)
+		engine_mem_add(e, c, row);
 	if (e->on_call != NULL)
 		e->on_call(e->on_call_arg, c);
+	engine_mem_enforce(e);
 	e->generation++;
 }
 
@@ -100,7 +332,15 @@ engine_init(struct engine *e, const struct engine_config *c)
 	if (c->rules != NULL && rules_enabled(c->rules)) {
 		/* Keep the tracker's scan for the rules: no second scan. */
 		tc.observe = rules_observe;
-		tc.observe_arg = NULL;
+		tc.observe_arg = e->rules_hist = rules_history_new();
+	}
+	if (c->mem_budget > 0 && c->trk.keep_calls && c->trk.keep_raw) {
+		/* Count kept calls' raw bytes; forget them when freed. */
+		if ((e->mem = calloc(1, sizeof *e->mem)) == NULL)
+			return -1;
+		TAILQ_INIT(&e->mem->queue);
+		tc.on_free = engine_call_freed;
+		tc.on_free_arg = e;
 	}
 	e->trk = tracker_new(&tc, &e->st, engine_call_done, e);
 	if (e->trk == NULL)
@@ -349,6 +589,12 @@ engine_free(struct engine *e)
 		engine_finish(e);
 	decode_free(e->dec);
 	tracker_free(e->trk);
+	rules_history_free(e->rules_hist);
+	e->rules_hist = NULL;
+	free(e->mem);		/* its entries went with their calls */
+	e->mem = NULL;
+	store_close(e->tmp_store);
+	e->tmp_store = NULL;
 	capture_close(&e->cap);
 	e->dec = NULL;
 	e->trk = NULL;

@@ -18,6 +18,8 @@
 
 struct store;
 struct config;
+struct engine_mem;
+struct rules_history;
 
 struct engine_config {
 	struct decode_config	 dec;
@@ -30,6 +32,11 @@ struct engine_config {
 	int64_t			 duration;	/* live: stop after this many us, 0 = no limit */
 	int			 sigfd;		/* read end of the signal pipe, -1 none */
 	const struct config	*rules;		/* judge done calls with these, NULL: don't */
+	/*
+	 * Raw bytes of kept done calls held in memory (trk.keep_calls and
+	 * keep_raw), 0 for no limit; past it the oldest go to the store.
+	 */
+	size_t			 mem_budget;
 };
 
 /* Hooks for a front end that shares the loop (the TUI). */
@@ -57,6 +64,14 @@ struct engine {
 	int			 finished;	/* engine_finish ran */
 	uint64_t		 generation;	/* moves whenever state changed */
 	uint64_t		 error_findings;	/* calls with an error finding */
+	/* The memory budget (cfg.mem_budget): what it holds and moved. */
+	struct engine_mem	*mem;		/* kept calls, oldest first */
+	struct store		*tmp_store;	/* temporary store, NULL until needed */
+	size_t			 mem_held;	/* raw bytes of kept calls in memory */
+	uint64_t		 mem_moved_calls;	/* calls moved to the store */
+	uint64_t		 mem_moved_bytes;	/* raw bytes moved */
+	uint64_t		 mem_kept_over;	/* calls that could not be moved */
+	struct rules_history	*rules_hist;	/* the rules' record of other calls */
 	char			 err[512];	/* the last input error */
 };
 

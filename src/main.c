@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "report.h"
 #include "rules.h"
+#include "sipscan.h"
 #include "store.h"
 #include "ui.h"
 
@@ -59,6 +60,9 @@ main_usage(FILE *f)
 "  -c, --count N        stop after N packets\n"
 "      --duration S     live: stop after S seconds\n"
 "  -l, --limit N        calls held at once (default 200000)\n"
+"      --memory MB      interface: raw bytes of done calls kept in memory\n"
+"                       (default 256, 0 no limit); older ones go to the\n"
+"                       store (--db, else a temporary file)\n"
 "  -s, --snaplen N      live: bytes captured per packet (default 262144)\n"
 "  -B, --buffer-size MB live: kernel buffer (default 32)\n"
 "  -p, --no-promiscuous live: do not put the interface in promiscuous mode\n"
@@ -102,23 +106,33 @@ main_batch_call(void *arg, struct call *c)
 		report_call(&b->rep, c);
 }
 
+/* Calls read back and not yet judged: enough to see a retry's call. */
+#define MAIN_STORED_AHEAD	256
+/* Timer B: how far ahead of a call its retry on a new Call-ID may come. */
+#define MAIN_STORED_WINDOW	(32 * 1000000LL)
+
 /* State of reading a stored capture back. */
 struct main_stored {
 	struct main_batch	*b;
 	const struct config	*cfg;
+	struct rules_history	*hist;		/* as the live engine keeps it */
+	struct call		*q[MAIN_STORED_AHEAD];	/* read, not judged */
+	int			 head, n;
 	int			 errors;	/* calls with an error finding */
 };
 
-/* store_read callback: judge and report a stored call, then free it. */
+/* Judge, report and free the oldest call waiting. */
 static void
-main_stored_call(void *arg, struct call *c)
+main_stored_judge(struct main_stored *ms)
 {
-	struct main_stored *ms = arg;
+	struct call *c = ms->q[ms->head];
 	struct diagnosis *d = calloc(1, sizeof *d);
 	int i;
 
-	if (d != NULL && rules_run(ms->cfg, c, c->judged_at > c->last_ts ?
-	    c->judged_at : c->last_ts, d) == 0) {
+	ms->head = (ms->head + 1) % MAIN_STORED_AHEAD;
+	ms->n--;
+	if (d != NULL && rules_run_hist(ms->cfg, ms->hist, c,
+	    c->judged_at > c->last_ts ? c->judged_at : c->last_ts, d) == 0) {
 		c->diag = d;
 		for (i = 0; i < d->n; i++)
 			if (d->f[i].severity == RULES_ERROR) {
@@ -129,6 +143,31 @@ main_stored_call(void *arg, struct call *c)
 		free(d);
 	main_batch_call(ms->b, c);
 	call_free(c);
+}
+
+/*
+ * store_read callback: let the rules' history see the call's messages, as
+ * the live observer did, then judge the calls read far enough before it
+ * (a retry on a new Call-ID must be seen before the call it retries is
+ * judged, as it is live).
+ */
+static void
+main_stored_call(void *arg, struct call *c)
+{
+	struct main_stored *ms = arg;
+	unsigned char rec[TRACKER_RECORD_MAX];
+	struct sip_msg sm;
+	int i;
+
+	for (i = 0; ms->hist != NULL && i < c->n_msgs; i++)
+		if (c->msgs[i].raw != NULL &&
+		    sipscan_parse(c->msgs[i].raw, c->msgs[i].len, &sm) == 0)
+			(void)rules_observe(ms->hist, &sm, rec, sizeof rec);
+	while (ms->n > 0 && (ms->n == MAIN_STORED_AHEAD ||
+	    c->first_ts - ms->q[ms->head]->last_ts > MAIN_STORED_WINDOW))
+		main_stored_judge(ms);
+	ms->q[(ms->head + ms->n) % MAIN_STORED_AHEAD] = c;
+	ms->n++;
 }
 
 /* List capture interfaces, as tcpdump -D does. */
@@ -160,7 +199,7 @@ main_report_db(const char *path, int json, int quiet, const struct config *cfg)
 	struct sv_stats st;
 	struct store *s;
 	char err[512];
-	int complete = 0;
+	int complete = 0, rc;
 
 	s = store_open(path, 0, err, sizeof err);
 	if (s == NULL) {
@@ -173,7 +212,12 @@ main_report_db(const char *path, int json, int quiet, const struct config *cfg)
 	memset(&ms, 0, sizeof ms);
 	ms.b = &b;
 	ms.cfg = cfg;
-	if (store_read(s, main_stored_call, &ms, &st, &complete) != 0) {
+	ms.hist = rules_history_new();	/* NULL: judged without it */
+	rc = store_read(s, main_stored_call, &ms, &st, &complete);
+	while (ms.n > 0)
+		main_stored_judge(&ms);
+	rules_history_free(ms.hist);
+	if (rc != 0) {
 		snprintf(err, sizeof err, "%s: cannot read the stored capture: "
 		    "%s", path, store_error(s));
 		main_error(err);
@@ -252,7 +296,7 @@ main_signals(void)
 enum {
 	OPT_JSON = 256, OPT_DB, OPT_DURATION, OPT_LIST_RULES, OPT_EXPLAIN,
 	OPT_CONFIG, OPT_VAPI_HOST, OPT_VAPI_ADDRESS, OPT_RULE, OPT_SEVERITY,
-	OPT_CREDENTIALS,
+	OPT_CREDENTIALS, OPT_MEMORY, OPT_KEEP_CALLS,
 };
 
 /* Split "ID=VALUE" at the '='; exits with a usage error when there is none. */
@@ -359,12 +403,15 @@ main_run(int argc, char **argv, struct config *cfg)
 		{ "rule", required_argument, NULL, OPT_RULE },
 		{ "severity", required_argument, NULL, OPT_SEVERITY },
 		{ "credentials", required_argument, NULL, OPT_CREDENTIALS },
+		{ "memory", required_argument, NULL, OPT_MEMORY },
+		/* Hidden, for tests: keep done calls as the interface does. */
+		{ "keep-calls", no_argument, NULL, OPT_KEEP_CALLS },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *files[CAPTURE_MAX_SOURCES], *ifaces[CAPTURE_MAX_SOURCES];
 	const char *db = NULL;
 	int n_files = 0, n_ifaces = 0, batch = 0, json = 0, quiet = 0, ch, i;
-	int rc = 0, complete;
+	int rc = 0, complete, keep_calls = 0;
 	struct engine_config ec;
 	struct main_batch b;
 	struct engine e;
@@ -413,6 +460,13 @@ main_run(int argc, char **argv, struct config *cfg)
 		case 'l':
 			ec.trk.max_calls = (size_t)main_number("-l", optarg, 1,
 			    100000000);
+			break;
+		case OPT_MEMORY:
+			ec.mem_budget = (size_t)main_number("--memory", optarg,
+			    0, 1024 * 1024) * 1024 * 1024;
+			break;
+		case OPT_KEEP_CALLS:
+			keep_calls = 1;
 			break;
 		case 's':
 			ec.snaplen = (int)main_number("-s", optarg, 64, 262144);
@@ -486,8 +540,9 @@ main_run(int argc, char **argv, struct config *cfg)
 		goto fail;
 	}
 	ec.sigfd = main_sigpipe[0];
-	if (!batch) {
-		/* The TUI shows done calls too, and their messages. */
+	if (!batch)
+		ui_engine_config(&ec, &e);	/* keep calls, follow changes */
+	else if (keep_calls) {
 		ec.trk.keep_calls = 1;
 		ec.trk.keep_raw = 1;
 	}
@@ -575,6 +630,12 @@ main_run(int argc, char **argv, struct config *cfg)
 	fflush(stdout);
 	if (rc == EXIT_USAGE || e.input_failed)
 		main_error(e.err);
+	if (keep_calls)
+		fprintf(stderr, "sipvet: memory budget: %llu calls (%llu bytes) "
+		    "moved to the store, %llu kept over, %zu bytes held\n",
+		    (unsigned long long)e.mem_moved_calls,
+		    (unsigned long long)e.mem_moved_bytes,
+		    (unsigned long long)e.mem_kept_over, e.mem_held);
 	if (rc == 0 && e.error_findings > 0)
 		rc = EXIT_FINDINGS;
 	if (e.input_failed)

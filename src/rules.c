@@ -256,9 +256,12 @@ static const struct rule_info rules_table[R__MAX] = {
     "The retry after a 401/407 must keep the Call-ID and the From tag of the "
     "challenged request and must not copy the To tag of the 401/407 (RFC "
     "3261 8.1.3.5, 22.2). A retry with a new Call-ID or From tag is a new "
-    "call to the server, which challenges it again or refuses it. "
-    "An error when the server refused the answer, a warning when it "
-    "accepted it.",
+    "call to the server, which challenges it again or refuses it. A retry "
+    "with a new Call-ID is matched to the challenged INVITE by From URI, To "
+    "URI, Request-URI and time (within 32 s): the challenged call gets an "
+    "error (instead of challenge-ignored) naming the retry's Call-ID, and the "
+    "retry's call the finding naming the challenged call's. An error when "
+    "the server refused the answer, a warning when it accepted it.",
     "Send the retry with the same Call-ID and From (tag included) as the "
     "challenged INVITE, the To without the 401's tag, and CSeq one higher.",
     PBX(NULL, NULL, NULL,
@@ -389,8 +392,10 @@ static const struct rule_info rules_table[R__MAX] = {
 [R_NO_RESPONSE] = { "no-response", RULES_ERROR, 0,
     "No response to the INVITE",
     "The INVITE was sent (and retransmitted) with no response until Timer B "
-    "(32 s): a firewall, DNS pointing elsewhere, the wrong port, or TLS sent "
-    "to 5060.",
+    "(32 s), or an ICMP error (port or host unreachable, administratively "
+    "prohibited, time exceeded) answered it, which the finding names with its "
+    "sender (then at once): a firewall, DNS pointing elsewhere, the wrong "
+    "port, or TLS sent to 5060.",
     "Check that <host> resolves to Vapi's addresses, that the firewall lets "
     "SIP out and back (UDP/TCP 5060, TLS 5061) and that the transport "
     "matches the port.",
@@ -426,12 +431,14 @@ static const struct rule_info rules_table[R__MAX] = {
 	"address on the socket.",
 	"Set the public IP in the network settings and enable STUN/NAT "
 	"handling for the trunk.") },
-[R_ACK] = { "ack-mismatch", RULES_ERROR, 0,
+[R_ACK] = { "ack-mismatch", RULES_ERROR, 1,
     "ACK of the 401/407 missing or not matching the INVITE",
     "The ACK of a non-2xx final response belongs to the INVITE transaction: "
     "it must carry the INVITE's top Via branch and CSeq number (RFC 3261 "
     "17.1.1.3). It is missing or carries another branch or CSeq number, so "
-    "the PBX's transaction layer is broken; Vapi retransmits the 401.",
+    "the PBX's transaction layer is broken; Vapi retransmits the 401. An "
+    "error when the call failed, a warning when it was answered all the "
+    "same.",
     "Fix the PBX (or SBC) transaction layer so the ACK copies the INVITE's "
     "Via branch and CSeq number; update its software.",
     PBX("Update IOS-XE; check that no SIP profile rewrites Via or CSeq on "
@@ -661,13 +668,37 @@ rules_addr_public(const struct sv_addr *a)
 	return 0;
 }
 
+/*
+ * Whether a host slice starts the way a private IP literal must (10.,
+ * 100., 172., 192.168., fc or fd, maybe bracketed): a cheap necessary
+ * condition before parsing it.
+ */
+static int
+rules_private_prefix(const char *p, size_t n)
+{
+	if (n > 0 && p[0] == '[') {
+		p++;
+		n--;
+	}
+	if (n < 2)
+		return 0;
+	if (p[0] == '1')
+		return (n >= 3 && p[1] == '0' && (p[2] == '.' ||
+		    (n >= 4 && p[2] == '0' && p[3] == '.'))) ||
+		    (n >= 4 && memcmp(p, "172.", 4) == 0) ||
+		    (n >= 8 && memcmp(p, "192.168.", 8) == 0);
+	return (p[0] | 0x20) == 'f' && ((p[1] | 0x20) == 'c' ||
+	    (p[1] | 0x20) == 'd');
+}
+
 /* Whether a host slice is a private IP literal. */
 static int
 rules_host_private(struct sv_str host)
 {
 	struct sv_addr a;
 
-	return rules_parse_ip(host, &a) == 0 && rules_addr_private(&a);
+	return host.s != NULL && rules_private_prefix(host.s, host.len) &&
+	    rules_parse_ip(host, &a) == 0 && rules_addr_private(&a);
 }
 
 /* Whether a comma-separated list (qop="auth,auth-int") holds a token. */
@@ -762,12 +793,13 @@ rules_refusal(int code)
 
 /* ---- the summary ------------------------------------------------------ */
 
+static int	rules_auth_reserve(struct rules_summary *, int);
+
 /* Copy the scanned fields of one message into the summary; 0 or -1. */
 static int
 rules_take(struct rules_summary *s, struct rules_msg *rm,
     const struct sip_msg *sm)
 {
-	struct sip_auth	*v;
 	int		 i;
 
 	rm->ok = 1;
@@ -793,130 +825,253 @@ rules_take(struct rules_summary *s, struct rules_msg *rm,
 	rm->n_auth = 0;
 	if (sm->n_auth <= 0)
 		return 0;
-	v = reallocarray(s->auth, (size_t)s->n_auth + (size_t)sm->n_auth,
-	    sizeof *v);
-	if (v == NULL)
+	if (rules_auth_reserve(s, sm->n_auth < SIP_MAX_AUTH ? sm->n_auth :
+	    SIP_MAX_AUTH) != 0)
 		return -1;
-	s->auth = v;
 	for (i = 0; i < sm->n_auth && i < SIP_MAX_AUTH; i++)
 		s->auth[s->n_auth++] = sm->auth[i];
 	rm->n_auth = s->n_auth - rm->auth0;
 	return 0;
 }
 
+/* ---- the history of other calls (retries on a new Call-ID) ----------- */
+
+#define RULES_HIST_N	512	/* entries kept */
+#define RULES_HIST_STR	128	/* bytes kept of each key */
+
+enum {
+	RULES_HIST_CHALLENGE = 1,	/* a 401/407 to an INVITE */
+	RULES_HIST_CREDENTIALS,		/* an initial INVITE with credentials */
+};
+
+/* One recorded message: its kind, keys, place in capture order and time. */
+struct rules_hist_entry {
+	uint64_t	 seq;		/* order of observation, 1-based */
+	int64_t		 clock;		/* history clock when recorded */
+	int64_t		 ts;		/* capture time, 0 until its call is judged */
+	uint8_t		 kind;
+	uint8_t		 len[4];	/* call-id, from, to, ruri */
+	char		 key[4][RULES_HIST_STR];
+};
+
+struct rules_history {
+	struct rules_hist_entry	 e[RULES_HIST_N];
+	uint64_t		 seq;		/* entries recorded so far */
+	int64_t			 clock;		/* latest judge time seen */
+};
+
+/* Create an empty history; NULL on allocation failure. */
+struct rules_history *
+rules_history_new(void)
+{
+	return calloc(1, sizeof(struct rules_history));
+}
+
+/* Free a history (NULL is fine). */
+void
+rules_history_free(struct rules_history *h)
+{
+	free(h);
+}
+
+/* Copy a key slice into an entry (longer keys are cut, and so compared). */
+static void
+rules_hist_key(struct rules_hist_entry *e, int k, struct sv_str v)
+{
+	size_t	n = v.s == NULL ? 0 : v.len;
+
+	if (n > RULES_HIST_STR)
+		n = RULES_HIST_STR;
+	if (n > 0)
+		memcpy(e->key[k], v.s, n);
+	e->len[k] = (uint8_t)(n > 255 ? 255 : n);
+}
+
+/* Whether an entry's key k is the slice v (cut like rules_hist_key()). */
+static int
+rules_hist_is(const struct rules_hist_entry *e, int k, struct sv_str v)
+{
+	size_t	n = v.s == NULL ? 0 : v.len;
+
+	if (n > RULES_HIST_STR)
+		n = RULES_HIST_STR;
+	return e->len[k] == n && (n == 0 || memcmp(e->key[k], v.s, n) == 0);
+}
+
+/* Record a challenge to an INVITE or an initial INVITE with credentials. */
+static void
+rules_history_observe(struct rules_history *h, const struct sip_msg *sm)
+{
+	struct rules_hist_entry	*e;
+	int			 kind = 0, i;
+
+	if (sm->bad & SIP_BAD_START_LINE)
+		return;
+	if (!sm->is_request) {
+		if ((sm->status == 401 || sm->status == 407) &&
+		    rules_is(sm->cseq_method, "INVITE"))
+			kind = RULES_HIST_CHALLENGE;
+	} else if (sm->n_auth > 0 && sm->to_tag.s == NULL &&
+	    rules_is(sm->method, "INVITE")) {
+		for (i = 0; i < sm->n_auth && i < SIP_MAX_AUTH; i++)
+			if (sm->auth[i].kind >= SIP_AUTH_AUTHORIZATION)
+				kind = RULES_HIST_CREDENTIALS;
+	}
+	if (kind == 0)
+		return;
+	e = &h->e[h->seq % RULES_HIST_N];
+	e->seq = ++h->seq;
+	e->clock = h->clock;
+	e->ts = 0;
+	e->kind = (uint8_t)kind;
+	rules_hist_key(e, 0, sm->call_id);
+	rules_hist_key(e, 1, sm->from_uri);
+	rules_hist_key(e, 2, sm->to_uri);
+	rules_hist_key(e, 3, sm->is_request ? sm->ruri : SV_STR_NULL);
+}
+
+/* The latest entry of a kind recorded for a Call-ID, or NULL. */
+static struct rules_hist_entry *
+rules_hist_own(struct rules_history *h, int kind, struct sv_str call_id)
+{
+	struct rules_hist_entry	*e, *best = NULL;
+	int			 i;
+
+	for (i = 0; i < RULES_HIST_N; i++) {
+		e = &h->e[i];
+		if (e->seq == 0 || e->kind != kind ||
+		    !rules_hist_is(e, 0, call_id))
+			continue;
+		if (best == NULL || e->seq > best->seq)
+			best = e;
+	}
+	return best;
+}
+
+/*
+ * Whether entry o (another call's) matches this call's entry e by From URI,
+ * To URI and, where both have one, Request-URI.
+ */
+static int
+rules_hist_match(const struct rules_hist_entry *e,
+    const struct rules_hist_entry *o)
+{
+	return o->seq != 0 && o->len[0] > 0 && (o->len[0] != e->len[0] ||
+	    memcmp(o->key[0], e->key[0], e->len[0]) != 0) &&
+	    o->len[1] == e->len[1] && memcmp(o->key[1], e->key[1],
+	    e->len[1]) == 0 && o->len[2] == e->len[2] &&
+	    memcmp(o->key[2], e->key[2], e->len[2]) == 0 &&
+	    (o->len[3] == 0 || e->len[3] == 0 || (o->len[3] == e->len[3] &&
+	    memcmp(o->key[3], e->key[3], e->len[3]) == 0));
+}
+
+/*
+ * Whether an entry's own call was challenged before it (then its
+ * credentials answer that challenge: a retry on its own call, not one
+ * that left another call).
+ */
+static int
+rules_hist_challenged_before(const struct rules_history *h,
+    const struct rules_hist_entry *e)
+{
+	const struct rules_hist_entry	*o;
+	int				 i;
+
+	for (i = 0; i < RULES_HIST_N; i++) {
+		o = &h->e[i];
+		if (o->kind == RULES_HIST_CHALLENGE && o->seq != 0 &&
+		    o->seq < e->seq && o->len[0] == e->len[0] &&
+		    memcmp(o->key[0], e->key[0], e->len[0]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Copy an entry's Call-ID into a summary's buffer. */
+static void
+rules_hist_copy_id(char *buf, size_t size, const struct rules_hist_entry *e)
+{
+	size_t	n = e->len[0] < size - 1 ? e->len[0] : size - 1;
+
+	memcpy(buf, e->key[0], n);
+	buf[n] = '\0';
+}
+
 /*
  * A message's record (rules_observe()): flags, the number of auth headers,
- * a mask of the slices present, each as a 16-bit offset into the message
- * and a 16-bit length; then per auth header its kind, a mask and slices.
- * It holds exactly what rules_take() copies, so no message is scanned twice.
+ * then each slice of the message as a 16-bit offset into the message and a
+ * 16-bit length (offset 0xffff: absent), in a fixed order; then per auth
+ * header its kind and its slices.  It holds exactly what rules_take()
+ * copies, so no message is scanned twice, and its fixed layout makes
+ * writing and reading it a straight copy.
  */
 #define RULES_REC_RPORT		0x01	/* via_has_rport */
 #define RULES_REC_NOT_SIP	0x02	/* no start line: the rules skip it */
 #define RULES_REC_SLICES	14	/* slices of a message */
 #define RULES_REC_AUTH_SLICES	15	/* slices of an auth header */
+#define RULES_REC_NONE		0xffff	/* offset of an absent slice */
+#define RULES_REC_MSG_LEN	(2 + RULES_REC_SLICES * 4)
+#define RULES_REC_AUTH_LEN	(1 + RULES_REC_AUTH_SLICES * 4)
 
-#define RULES_SLICE_OFFSETS(type) {					\
-	offsetof(type, method), offsetof(type, ruri),			\
-	offsetof(type, call_id), offsetof(type, cseq_method),		\
-	offsetof(type, from_uri), offsetof(type, from_tag),		\
-	offsetof(type, to_uri), offsetof(type, to_tag),			\
-	offsetof(type, via_host), offsetof(type, via_branch),		\
-	offsetof(type, contact_uri), offsetof(type, user_agent),	\
-	offsetof(type, server), offsetof(type, body) }
+/*
+ * Encode slice f of o (which lies in base, the scanner's guarantee) as
+ * words 2k and 2k+1 of w.
+ */
+#define RULES_ENC(w, k, o, f, base) do {				\
+	(w)[2 * (k)] = (o)->f.s != NULL ?				\
+	    (uint16_t)((o)->f.s - (base)) : RULES_REC_NONE;		\
+	(w)[2 * (k) + 1] = (uint16_t)(o)->f.len;			\
+} while (0)
 
-/* Where a scan's slices are, in record order. */
-static const size_t rules_rec_sip_off[RULES_REC_SLICES] =
-    RULES_SLICE_OFFSETS(struct sip_msg);
-/* Where a summary message's slices are, in record order. */
-static const size_t rules_rec_msg_off[RULES_REC_SLICES] =
-    RULES_SLICE_OFFSETS(struct rules_msg);
-/* Where an auth header's slices are, in record order. */
-static const size_t rules_rec_auth_off[RULES_REC_AUTH_SLICES] = {
-	offsetof(struct sip_auth, value), offsetof(struct sip_auth, scheme),
-	offsetof(struct sip_auth, realm), offsetof(struct sip_auth, nonce),
-	offsetof(struct sip_auth, username), offsetof(struct sip_auth, uri),
-	offsetof(struct sip_auth, response),
-	offsetof(struct sip_auth, algorithm), offsetof(struct sip_auth, qop),
-	offsetof(struct sip_auth, nc), offsetof(struct sip_auth, cnonce),
-	offsetof(struct sip_auth, opaque), offsetof(struct sip_auth, stale),
-	offsetof(struct sip_auth, domain), offsetof(struct sip_auth, userhash),
-};
+/* Decode words 2k and 2k+1 of w into slice f of o, bounded by len. */
+#define RULES_DEC(w, k, o, f, base, len, bad) do {			\
+	if ((w)[2 * (k)] == RULES_REC_NONE)				\
+		(o)->f = SV_STR_NULL;					\
+	else {								\
+		(bad) |= (size_t)(w)[2 * (k)] + (w)[2 * (k) + 1] > (len);\
+		(o)->f.s = (base) + (w)[2 * (k)];			\
+		(o)->f.len = (w)[2 * (k) + 1];				\
+	}								\
+} while (0)
 
-/* Write n slices of obj (at off) as a mask and offsets from base; 0 or -1. */
-static int
-rules_rec_put(unsigned char **pp, const unsigned char *end, const char *base,
-    size_t len, const void *obj, const size_t *off, int n)
-{
-	const struct sv_str	*v;
-	unsigned char		*p = *pp, *mp = *pp;
-	uint16_t		 mask = 0, w[2];
-	int			 i;
+/* Apply X to every slice of a message, in record order. */
+#define RULES_MSG_EACH(X, w, o, ...)					\
+	X(w, 0, o, method, __VA_ARGS__); X(w, 1, o, ruri, __VA_ARGS__);	\
+	X(w, 2, o, call_id, __VA_ARGS__);				\
+	X(w, 3, o, cseq_method, __VA_ARGS__);				\
+	X(w, 4, o, from_uri, __VA_ARGS__);				\
+	X(w, 5, o, from_tag, __VA_ARGS__);				\
+	X(w, 6, o, to_uri, __VA_ARGS__); X(w, 7, o, to_tag, __VA_ARGS__);	\
+	X(w, 8, o, via_host, __VA_ARGS__);				\
+	X(w, 9, o, via_branch, __VA_ARGS__);				\
+	X(w, 10, o, contact_uri, __VA_ARGS__);				\
+	X(w, 11, o, user_agent, __VA_ARGS__);				\
+	X(w, 12, o, server, __VA_ARGS__); X(w, 13, o, body, __VA_ARGS__)
 
-	if (end - p < 2)
-		return -1;
-	p += 2;
-	for (i = 0; i < n; i++) {
-		v = (const struct sv_str *)(const void *)
-		    ((const char *)obj + off[i]);
-		if (v->s == NULL)
-			continue;
-		if (v->s < base || (size_t)(v->s - base) > len ||
-		    v->len > len - (size_t)(v->s - base) || end - p < 4)
-			return -1;
-		w[0] = (uint16_t)(v->s - base);
-		w[1] = (uint16_t)v->len;
-		memcpy(p, w, 4);
-		p += 4;
-		mask |= (uint16_t)(1u << i);
-	}
-	memcpy(mp, &mask, 2);
-	*pp = p;
-	return 0;
-}
-
-/* Read n slices written by rules_rec_put() into obj against base; 0 or -1. */
-static int
-rules_rec_get(const unsigned char **pp, const unsigned char *end,
-    const char *base, size_t len, void *obj, const size_t *off, int n)
-{
-	const unsigned char	*p = *pp;
-	struct sv_str		*v;
-	uint16_t		 mask, w[2];
-	int			 i;
-
-	if (end - p < 2)
-		return -1;
-	memcpy(&mask, p, 2);
-	p += 2;
-	for (i = 0; i < n; i++) {
-		v = (struct sv_str *)(void *)((char *)obj + off[i]);
-		if ((mask & (1u << i)) == 0) {
-			*v = SV_STR_NULL;
-			continue;
-		}
-		if (end - p < 4)
-			return -1;
-		memcpy(w, p, 4);
-		p += 4;
-		if ((size_t)w[0] + w[1] > len)
-			return -1;
-		v->s = base + w[0];
-		v->len = w[1];
-	}
-	*pp = p;
-	return 0;
-}
+/* Apply X to every slice of an auth header, in record order. */
+#define RULES_AUTH_EACH(X, w, o, ...)					\
+	X(w, 0, o, value, __VA_ARGS__); X(w, 1, o, scheme, __VA_ARGS__);	\
+	X(w, 2, o, realm, __VA_ARGS__); X(w, 3, o, nonce, __VA_ARGS__);	\
+	X(w, 4, o, username, __VA_ARGS__); X(w, 5, o, uri, __VA_ARGS__);	\
+	X(w, 6, o, response, __VA_ARGS__);				\
+	X(w, 7, o, algorithm, __VA_ARGS__); X(w, 8, o, qop, __VA_ARGS__);	\
+	X(w, 9, o, nc, __VA_ARGS__); X(w, 10, o, cnonce, __VA_ARGS__);	\
+	X(w, 11, o, opaque, __VA_ARGS__); X(w, 12, o, stale, __VA_ARGS__);	\
+	X(w, 13, o, domain, __VA_ARGS__);				\
+	X(w, 14, o, userhash, __VA_ARGS__)
 
 /* Record what the rules need of a scanned message (tracker observer). */
 size_t
 rules_observe(void *arg, const struct sip_msg *sm, unsigned char *rec,
     size_t cap)
 {
-	unsigned char	*p = rec, *end = rec + cap;
-	int		 i, n;
+	uint16_t		 w[RULES_REC_AUTH_SLICES * 2];
+	unsigned char		*p = rec;
+	int			 i, n;
 
-	(void)arg;
-	if (sm->len > 0xffff || cap < 2)
+	if (arg != NULL)
+		rules_history_observe(arg, sm);
+	if (sm->len >= RULES_REC_NONE || cap < 2)
 		return 0;
 	if (sm->bad & SIP_BAD_START_LINE) {
 		rec[0] = RULES_REC_NOT_SIP;
@@ -926,20 +1081,45 @@ rules_observe(void *arg, const struct sip_msg *sm, unsigned char *rec,
 	n = sm->n_auth < SIP_MAX_AUTH ? sm->n_auth : SIP_MAX_AUTH;
 	if (n < 0)
 		n = 0;
+	if (cap < RULES_REC_MSG_LEN + (size_t)n * RULES_REC_AUTH_LEN)
+		return 0;
 	*p++ = sm->via_has_rport ? RULES_REC_RPORT : 0;
 	*p++ = (unsigned char)n;
-	if (rules_rec_put(&p, end, sm->buf, sm->len, sm, rules_rec_sip_off,
-	    RULES_REC_SLICES) != 0)
-		return 0;
+	RULES_MSG_EACH(RULES_ENC, w, sm, sm->buf);
+	memcpy(p, w, RULES_REC_SLICES * 4);
+	p += RULES_REC_SLICES * 4;
 	for (i = 0; i < n; i++) {
-		if (end - p < 1)
-			return 0;
-		*p++ = (unsigned char)sm->auth[i].kind;
-		if (rules_rec_put(&p, end, sm->buf, sm->len, &sm->auth[i],
-		    rules_rec_auth_off, RULES_REC_AUTH_SLICES) != 0)
-			return 0;
+		const struct sip_auth *a = &sm->auth[i];
+
+		*p++ = (unsigned char)a->kind;
+		RULES_AUTH_EACH(RULES_ENC, w, a, sm->buf);
+		memcpy(p, w, RULES_REC_AUTH_SLICES * 4);
+		p += RULES_REC_AUTH_SLICES * 4;
 	}
 	return (size_t)(p - rec);
+}
+
+/* Make room for n more auth headers in the summary; 0 or -1. */
+static int
+rules_auth_reserve(struct rules_summary *s, int n)
+{
+	struct sip_auth	*v;
+	int		 cap;
+
+	if (s->n_auth + n <= s->auth_cap)
+		return 0;
+	cap = s->auth_cap * 2 > s->n_auth + n ? s->auth_cap * 2 :
+	    s->n_auth + n + 8;
+	if ((v = reallocarray(NULL, (size_t)cap, sizeof *v)) == NULL)
+		return -1;
+	if (s->n_auth > 0)
+		memcpy(v, s->auth, (size_t)s->n_auth * sizeof *v);
+	if (!s->auth_borrowed)
+		free(s->auth);
+	s->auth = v;
+	s->auth_cap = cap;
+	s->auth_borrowed = 0;
+	return 0;
 }
 
 /*
@@ -951,38 +1131,41 @@ static int
 rules_take_record(struct rules_summary *s, struct rules_msg *rm,
     const struct msg *msg, const unsigned char *rec, size_t reclen)
 {
-	const unsigned char	*p = rec, *end = rec + reclen;
-	struct sip_auth		*v, *a;
-	int			 i, n;
+	const unsigned char *p = rec;
+	const char	*base = msg->raw;
+	size_t		 len = msg->len;
+	uint16_t	 w[RULES_REC_AUTH_SLICES * 2];
+	struct sip_auth	*a;
+	int		 i, n, bad = 0;
 
 	if (reclen < 2)
 		return -1;
 	if (p[0] & RULES_REC_NOT_SIP)
 		return 0;
-	rm->via_has_rport = (p[0] & RULES_REC_RPORT) != 0;
 	n = p[1];
+	if (n > SIP_MAX_AUTH || reclen != RULES_REC_MSG_LEN +
+	    (size_t)n * RULES_REC_AUTH_LEN)
+		return -1;
+	rm->via_has_rport = (p[0] & RULES_REC_RPORT) != 0;
 	p += 2;
-	if (n > SIP_MAX_AUTH)
+	memcpy(w, p, RULES_REC_SLICES * 4);
+	RULES_MSG_EACH(RULES_DEC, w, rm, base, len, bad);
+	if (bad)
 		return -1;
-	if (rules_rec_get(&p, end, msg->raw, msg->len, rm, rules_rec_msg_off,
-	    RULES_REC_SLICES) != 0)
-		return -1;
+	p += RULES_REC_SLICES * 4;
 	rm->auth0 = s->n_auth;
 	rm->n_auth = 0;
 	if (n > 0) {
-		v = reallocarray(s->auth, (size_t)s->n_auth + (size_t)n,
-		    sizeof *v);
-		if (v == NULL)
+		if (rules_auth_reserve(s, n) != 0)
 			return -2;
-		s->auth = v;
 		for (i = 0; i < n; i++) {
 			a = &s->auth[s->n_auth];
-			if (end - p < 1)
-				return -1;
 			a->kind = (enum sip_auth_kind)*p++;
-			if (rules_rec_get(&p, end, msg->raw, msg->len, a,
-			    rules_rec_auth_off, RULES_REC_AUTH_SLICES) != 0)
+			memcpy(w, p, RULES_REC_AUTH_SLICES * 4);
+			RULES_AUTH_EACH(RULES_DEC, w, a, base, len, bad);
+			if (bad)
 				return -1;
+			p += RULES_REC_AUTH_SLICES * 4;
 			s->n_auth++;
 		}
 		rm->n_auth = n;
@@ -1026,15 +1209,18 @@ rules_find_txn(const struct rules_summary *s, const struct rules_msg *rm,
 	stop = s->n_t > RULES_LOOKBACK ? s->n_t - RULES_LOOKBACK : 0;
 	for (t = s->n_t - 1; t >= stop; t--) {
 		q = &s->m[s->t[t].req];
-		if (q->cseq != rm->cseq || !rules_ieq(q->method, method))
+		if (q->cseq != rm->cseq)
 			continue;
 		if (rules_has(rm->via_branch) || rules_has(q->via_branch)) {
-			if (sv_str_eq(q->via_branch, rm->via_branch))
+			if (q->via_branch.len == rm->via_branch.len &&
+			    sv_str_eq(q->via_branch, rm->via_branch) &&
+			    rules_ieq(q->method, method))
 				return t;
 			continue;
 		}
 		/* RFC 2543 peers: no branch, match on the From tag. */
-		if (sv_str_eq(q->from_tag, rm->from_tag))
+		if (sv_str_eq(q->from_tag, rm->from_tag) &&
+		    rules_ieq(q->method, method))
 			return t;
 	}
 	return -1;
@@ -1195,34 +1381,46 @@ rules_sum_answer(struct rules_summary *s, struct rules_answer *a)
 int
 rules_pbx_detect(struct sv_str ua)
 {
+	/* In order of precedence; the first that occurs anywhere wins. */
 	static const struct {
 		const char	*needle;
+		size_t		 len;
 		int		 pbx;
 	} known[] = {
-		{ "Cisco-SIPGateway", RULES_PBX_CUBE },
-		{ "Cisco-CUBE", RULES_PBX_CUBE },
-		{ "Asterisk", RULES_PBX_ASTERISK },
-		{ "FPBX", RULES_PBX_ASTERISK },
-		{ "FreeSWITCH", RULES_PBX_FREESWITCH },
-		{ "kamailio", RULES_PBX_KAMAILIO },
-		{ "OpenSIPS", RULES_PBX_OPENSIPS },
-		{ "3CX", RULES_PBX_3CX },
+		{ "Cisco-SIPGateway", 16, RULES_PBX_CUBE },
+		{ "Cisco-CUBE", 10, RULES_PBX_CUBE },
+		{ "Asterisk", 8, RULES_PBX_ASTERISK },
+		{ "FPBX", 4, RULES_PBX_ASTERISK },
+		{ "FreeSWITCH", 10, RULES_PBX_FREESWITCH },
+		{ "kamailio", 8, RULES_PBX_KAMAILIO },
+		{ "OpenSIPS", 8, RULES_PBX_OPENSIPS },
+		{ "3CX", 3, RULES_PBX_3CX },
 	};
-	size_t		i, n, k;
-	unsigned char	c0;
+	/* The bytes a needle starts with, either case. */
+	static const unsigned char starts[256] = {
+		['C'] = 1, ['c'] = 1, ['A'] = 1, ['a'] = 1, ['F'] = 1,
+		['f'] = 1, ['K'] = 1, ['k'] = 1, ['O'] = 1, ['o'] = 1,
+		['3'] = 1,
+	};
+	size_t		i, k, best = sizeof known / sizeof *known;
+	unsigned char	c;
 
 	if (ua.s == NULL)
 		return RULES_PBX_GENERIC;
-	for (i = 0; i < sizeof known / sizeof *known; i++) {
-		n = strlen(known[i].needle);
-		c0 = (unsigned char)known[i].needle[0] | 0x20;
-		/* Only where the first byte could match (case folded). */
-		for (k = 0; k + n <= ua.len; k++)
-			if (((unsigned char)ua.s[k] | 0x20) == c0 &&
-			    strncasecmp(ua.s + k, known[i].needle, n) == 0)
-				return known[i].pbx;
+	/* One pass: only bytes that start a needle are compared. */
+	for (k = 0; k < ua.len && best > 0; k++) {
+		if (!starts[(unsigned char)ua.s[k]])
+			continue;
+		c = (unsigned char)ua.s[k] | 0x20;
+		for (i = 0; i < best; i++)
+			if (((unsigned char)known[i].needle[0] | 0x20) == c &&
+			    known[i].len <= ua.len - k &&
+			    strncasecmp(ua.s + k, known[i].needle,
+			    known[i].len) == 0)
+				best = i;
 	}
-	return RULES_PBX_GENERIC;
+	return best < sizeof known / sizeof *known ? known[best].pbx :
+	    RULES_PBX_GENERIC;
 }
 
 /* Work out who is Vapi, which host kind, and which PBX. */
@@ -1344,15 +1542,31 @@ rules_scan_msg(struct rules_summary *s, struct rules_msg *rm,
 	return 1;
 }
 
-/* Build a summary, in buf (size bytes) when its arrays fit; 0 or -1. */
+/*
+ * Build a summary, in buf (size bytes) when its arrays fit and with auth
+ * (room for n_auth headers) to start with; 0 or -1.
+ */
 static int
 rules_summarize_in(const struct config *cfg, const struct call *c,
-    int64_t now, struct rules_summary *s, void *buf, size_t size)
+    int64_t now, struct rules_summary *s, void *buf, size_t size,
+    struct sip_auth *auth, int n_auth)
 {
 	size_t		 n, one;
 	int		 i, k, rc, first_any = -1;
 
-	memset(s, 0, sizeof *s);
+	memset(s, 0, offsetof(struct rules_summary, retry_elsewhere));
+	s->retry_elsewhere[0] = s->challenged_elsewhere[0] = '\0';
+	s->icmp_count = c->icmp_count;
+	s->icmp_ts = c->icmp_ts;
+	s->icmp_from = c->icmp_from;
+	s->icmp_v6 = c->icmp_v6;
+	s->icmp_type = c->icmp_type;
+	s->icmp_code = c->icmp_code;
+	if (auth != NULL) {
+		s->auth = auth;
+		s->auth_cap = n_auth;
+		s->auth_borrowed = 1;
+	}
 	s->call = c;
 	s->now = now;
 	s->first = -1;
@@ -1467,7 +1681,7 @@ int
 rules_summarize(const struct config *cfg, const struct call *c, int64_t now,
     struct rules_summary *s)
 {
-	return rules_summarize_in(cfg, c, now, s, NULL, 0);
+	return rules_summarize_in(cfg, c, now, s, NULL, 0, NULL, 0);
 }
 
 /* Free a summary's arrays. */
@@ -1476,8 +1690,9 @@ rules_summary_free(struct rules_summary *s)
 {
 	if (!s->borrowed)
 		free(s->m);	/* t, ch and ans share its block */
-	free(s->auth);
-	s->borrowed = 0;
+	if (!s->auth_borrowed)
+		free(s->auth);
+	s->borrowed = s->auth_borrowed = s->auth_cap = 0;
 	s->m = NULL;
 	s->auth = NULL;
 	s->t = NULL;
@@ -1811,8 +2026,8 @@ rule_udp(struct rctx *x)
 		int dead;
 
 		if (rm->transport != SV_T_UDP ||
-		    config_is_vapi_addr(x->cfg, &rm->src) ||
-		    (rm->len <= x->cfg->udp_max && !rm->fragmented))
+		    (rm->len <= x->cfg->udp_max && !rm->fragmented) ||
+		    config_is_vapi_addr(x->cfg, &rm->src))
 			continue;
 		dead = s->t[k].first_resp < 0 &&
 		    (s->now - rm->ts >= RULES_TIMER_B || s->t[k].n_req > 1);
@@ -1854,12 +2069,13 @@ rule_wrong_user(struct rctx *x)
 		const struct rules_answer *a = &s->ans[i];
 		const struct rules_msg *rm = &s->m[a->msg];
 		const struct sip_auth *au = rules_ans_auth(x, a);
-		struct sv_str user = rules_uri_user(rm->ruri);
+		struct sv_str user;
 
 		if (!rules_ans_initial(x, a) || !rules_refused(x, a) ||
+		    au->username.s == NULL ||
 		    config_is_vapi_host(x->cfg, rules_uri_host(rm->ruri, NULL))
-		    != CONFIG_HOST_EXACT || !rules_has(user) ||
-		    au->username.s == NULL)
+		    != CONFIG_HOST_EXACT ||
+		    !rules_has(user = rules_uri_user(rm->ruri)))
 			continue;
 		if (rules_stale(au->userhash)) {
 			if (digest_userhash(digest_alg_parse(au->algorithm),
@@ -2090,6 +2306,13 @@ rule_alg(struct rctx *x)
 			continue;
 		cm = &s->m[s->ch[a->latest].msg];
 		found = 0;
+		for (j = 0; j < cm->n_auth && !found; j++)
+			if (cm->n_auth > 0 && s->auth[cm->auth0 + j].kind <
+			    SIP_AUTH_AUTHORIZATION && rules_ieq(rules_alg(
+			    s->auth[cm->auth0 + j].algorithm), alg))
+				found = 1;
+		if (found)
+			continue;
 		offered[0] = '\0';
 		for (j = 0; j < cm->n_auth; j++) {
 			const struct sip_auth *o = &s->auth[cm->auth0 + j];
@@ -2097,8 +2320,6 @@ rule_alg(struct rctx *x)
 
 			if (o->kind >= SIP_AUTH_AUTHORIZATION)
 				continue;
-			if (rules_ieq(oa, alg))
-				found = 1;
 			len = strlen(offered);
 			if (len + oa.len + 3 < sizeof offered)
 				snprintf(offered + len, sizeof offered - len,
@@ -2281,6 +2502,24 @@ rule_dialog(struct rctx *x)
 	char				 ref[64], ref2[64];
 	int				 i, sev;
 
+	if (s->retry_elsewhere[0] != '\0' && s->n_ch > 0) {
+		/* Challenged here, retried with another Call-ID. */
+		const struct rules_challenge *c = &s->ch[0];
+
+		rules_var(x, V_USER, rules_uri_user(s->m[s->first].ruri));
+		rules_add(x, RULES_ERROR, c->msg, "Call-ID",
+		    rules_sv(s->retry_elsewhere),
+		    "%s challenged the INVITE in %s with %d and no retry "
+		    "followed on this Call-ID; an INVITE with credentials from "
+		    "the same From and to the same To came with Call-ID \"%s\" "
+		    "instead: the retry of a challenge must keep the Call-ID "
+		    "and From tag of the challenged INVITE (RFC 3261 8.1.3.5, "
+		    "22.2), so the server takes it for a new call.",
+		    rules_ref(x, c->msg, ref, sizeof ref),
+		    rules_ref(x, s->t[c->txn].req, ref2, sizeof ref2), c->code,
+		    s->retry_elsewhere);
+		return;
+	}
 	for (i = 0; i < s->n_ans; i++) {
 		const struct rules_answer *a = &s->ans[i];
 		const struct rules_msg *rm = &s->m[a->msg];
@@ -2290,6 +2529,25 @@ rule_dialog(struct rctx *x)
 
 		if (!rules_ans_initial(x, a))
 			continue;
+		if (a->latest < 0 && a->msg == s->first &&
+		    s->challenged_elsewhere[0] != '\0') {
+			/* The retry of another call's challenge. */
+			rules_vars_answer(x, a);
+			sev = rules_violation_sev(x, a);
+			rules_explain_answer(x, i, sev);
+			rules_add(x, sev, a->msg, "Call-ID",
+			    rules_sv(s->challenged_elsewhere),
+			    "%s opens this call already carrying credentials; "
+			    "they answer the challenge given to the INVITE of "
+			    "call \"%s\" (same From and To), retried with a new "
+			    "Call-ID \"%.*s\" instead of that call's (RFC 3261 "
+			    "8.1.3.5, 22.2): the server takes it for a new call.",
+			    rules_ref(x, a->msg, ref, sizeof ref),
+			    s->challenged_elsewhere,
+			    (int)(rm->call_id.len > 120 ? 120 : rm->call_id.len),
+			    rm->call_id.s != NULL ? rm->call_id.s : "");
+			return;
+		}
 		if (a->latest < 0) {
 			/* Credentials with no challenge on this Call-ID. */
 			if (a->msg != s->first || !rules_refused(x, a) ||
@@ -2552,7 +2810,8 @@ rule_ignored(struct rctx *x)
 	char			 ref[64], ref2[64], realm[RULES_VALUE_MAX + 8];
 	int				 i;
 
-	if (s->from_vapi || x->call_ok)
+	if (s->from_vapi || x->call_ok || (s->retry_elsewhere[0] != '\0' &&
+	    x->cfg->rule_enabled[R_DIALOG]))
 		return;
 	for (i = s->n_ch - 1; i >= 0; i--) {
 		const struct rules_challenge *c = &s->ch[i];
@@ -2811,11 +3070,12 @@ rule_not_found(struct rctx *x)
 	for (k = 0; k < s->n_t; k++) {
 		const struct rules_txn *t = &s->t[k];
 		const struct rules_msg *rm = &s->m[t->req];
-		struct sv_str user = rules_uri_user(rm->ruri);
+		struct sv_str user;
 
 		if (t->in_dialog || t->final_code != 404 ||
 		    !rules_is(rm->method, "INVITE"))
 			continue;
+		user = rules_uri_user(rm->ruri);
 		rules_var(x, V_NUMBER, user);
 		rules_var(x, V_USER, user);
 		rules_vars_host(x);
@@ -2849,12 +3109,55 @@ rule_not_found(struct rctx *x)
 	}
 }
 
+/* Whether an ICMP error answered a transaction that got no response. */
+static int
+rules_icmp_answers(const struct rules_summary *s, int k)
+{
+	return s->icmp_count > 0 && s->t[k].first_resp < 0 &&
+	    s->icmp_ts >= s->m[s->t[k].req].ts;
+}
+
+/* An ICMP error's type and code in words. */
+static const char *
+rules_icmp_name(int v6, int type, int code)
+{
+	static const char *const v4[] = {
+		"network unreachable", "host unreachable",
+		"protocol unreachable", "port unreachable",
+		"fragmentation needed", "source route failed",
+		"destination network unknown", "destination host unknown",
+		"source host isolated", "network administratively prohibited",
+		"host administratively prohibited",
+		"network unreachable for TOS", "host unreachable for TOS",
+		"communication administratively prohibited",
+		"host precedence violation", "precedence cutoff",
+	};
+	static const char *const v6u[] = {
+		"no route to destination",
+		"communication administratively prohibited",
+		"beyond scope of source address", "address unreachable",
+		"port unreachable", "source address failed policy",
+		"reject route to destination",
+	};
+
+	if (!v6 && type == 3)
+		return code >= 0 && code < (int)(sizeof v4 / sizeof *v4) ?
+		    v4[code] : "destination unreachable";
+	if (v6 && type == 1)
+		return code >= 0 && code < (int)(sizeof v6u / sizeof *v6u) ?
+		    v6u[code] : "destination unreachable";
+	if ((!v6 && type == 11) || (v6 && type == 3))
+		return code == 1 ? "fragment reassembly time exceeded" :
+		    "time exceeded in transit";
+	return "ICMP error";
+}
+
 /* no-response: an opening request with no response until Timer B. */
 static void
 rule_no_response(struct rctx *x)
 {
 	const struct rules_summary	*s = x->s;
-	char		 ref[64], dst[80], val[64], via[RULES_VALUE_MAX + 64];
+	char		 ref[64], dst[80], val[160], via[RULES_VALUE_MAX + 64];
 	int				 k;
 
 	if (x->call_ok || s->first < 0)
@@ -2866,11 +3169,34 @@ rule_no_response(struct rctx *x)
 		if (t->in_dialog || t->first_resp >= 0 ||
 		    !rules_is(rm->method, "INVITE"))
 			continue;
+		sv_addr_format(&rm->dst, dst, sizeof dst);
+		if (rules_icmp_answers(s, k)) {
+			char from[80];
+
+			sv_addr_format_ip(&s->icmp_from, from, sizeof from);
+			snprintf(val, sizeof val, "ICMP%s %s from %s",
+			    s->icmp_v6 ? "v6" : "", rules_icmp_name(s->icmp_v6,
+			    s->icmp_type, s->icmp_code), from);
+			rules_vars_host(x);
+			rules_add(x, -1, t->req, "ICMP", rules_sv(val),
+			    "%s (%.*s to %s over %s) got no SIP response; %s "
+			    "answered it with ICMP%s %s (type %d, code %d)%s: "
+			    "nothing accepts SIP at that address and port, or a "
+			    "firewall refuses it.",
+			    rules_ref(x, t->req, ref, sizeof ref),
+			    (int)rm->method.len, rm->method.s, dst,
+			    rm->transport < SV_T__MAX ?
+			    sv_transport_names[rm->transport] : "?", from,
+			    s->icmp_v6 ? "v6" : "", rules_icmp_name(s->icmp_v6,
+			    s->icmp_type, s->icmp_code), s->icmp_type,
+			    s->icmp_code, s->icmp_count > 1 ? ", and again for "
+			    "its retransmissions" : "");
+			return;
+		}
 		if (s->now - rm->ts < RULES_TIMER_B) {
 			x->pending = 1;
 			continue;
 		}
-		sv_addr_format(&rm->dst, dst, sizeof dst);
 		snprintf(val, sizeof val, "sent %d time%s, no response",
 		    t->n_req, t->n_req == 1 ? "" : "s");
 		via[0] = '\0';
@@ -2894,54 +3220,74 @@ rule_no_response(struct rctx *x)
 }
 
 /*
- * Find a private IPv4 address in SDP c= lines, else in o= lines, in one
- * pass (the first c= one wins, else the first o= one): 'c' or 'o' for the
- * line it was found in, 0 when none.
+ * Find a private IPv4 address in SDP c= lines, else in o= lines (the first
+ * c= one wins, else the first o= one; each line's address follows its first
+ * "IP4 "): 'c' or 'o' for the line it was found in, 0 when none.  Only the
+ * "IP4 " followed by what may start a private address is looked at closely.
  */
 static int
 rules_sdp_private(struct sv_str body, struct sv_str *addr)
 {
-	const char	*p, *end, *eol, *q;
+	const char	*p, *end, *q, *ls, *eol, *t;
 	struct sv_str	 tok, o = SV_STR_NULL;
 
 	if (body.s == NULL)
 		return 0;
 	p = body.s;
 	end = body.s + body.len;
-	while (p < end) {
-		eol = memchr(p, '\n', (size_t)(end - p));
-		if (eol == NULL)
+	while (p < end && (q = memchr(p, 'P', (size_t)(end - p))) != NULL) {
+		p = q + 1;
+		if (q == body.s || end - q < 3 || q[-1] != 'I' || q[1] != '4' ||
+		    q[2] != ' ')
+			continue;
+		q--;			/* at "IP4 " */
+		t = q + 4;
+		if (!rules_private_prefix(t, (size_t)(end - t)))
+			continue;
+		for (ls = q; ls > body.s && ls[-1] != '\n'; ls--)
+			;
+		if ((eol = memchr(q, '\n', (size_t)(end - q))) == NULL)
 			eol = end;
-		if (eol - p > 2 && (p[0] == 'c' || (p[0] == 'o' &&
-		    o.s == NULL)) && p[1] == '=') {
-			/* The address follows "IN IP4 " (last field). */
-			for (q = p; q + 4 <= eol; q++)
-				if (memcmp(q, "IP4 ", 4) == 0)
-					break;
-			if (q + 4 <= eol) {
-				tok.s = q + 4;
-				tok.len = 0;
-				while (tok.s + tok.len < eol &&
-				    tok.s[tok.len] != ' ' &&
-				    tok.s[tok.len] != '\r' &&
-				    tok.s[tok.len] != '/')
-					tok.len++;
-				if (rules_host_private(tok)) {
-					if (p[0] == 'c') {
-						*addr = tok;
-						return 'c';
-					}
-					o = tok;
-				}
-			}
+		if (eol - ls <= 2 || ls[1] != '=' || (ls[0] != 'c' &&
+		    (ls[0] != 'o' || o.s != NULL)) ||
+		    memmem(ls, (size_t)(q - ls), "IP4 ", 4) != NULL)
+			continue;
+		tok.s = t;
+		tok.len = 0;
+		while (tok.s + tok.len < eol && tok.s[tok.len] != ' ' &&
+		    tok.s[tok.len] != '\r' && tok.s[tok.len] != '/')
+			tok.len++;
+		if (!rules_host_private(tok))
+			continue;
+		if (ls[0] == 'c') {
+			*addr = tok;
+			return 'c';
 		}
-		p = eol + 1;
+		o = tok;
 	}
 	if (o.s != NULL) {
 		*addr = o;
 		return 'o';
 	}
 	return 0;
+}
+
+/*
+ * Whether a URI's host could be a private IP literal: a necessary condition
+ * (some place a host can start, after '<', ':', '@' or '[', starts like
+ * one) that spares parsing URIs whose host plainly is not.
+ */
+static int
+rules_uri_may_be_private(struct sv_str uri)
+{
+	size_t	i;
+
+	for (i = 0; i + 1 < uri.len; i++)
+		if ((uri.s[i] == '@' || uri.s[i] == ':' || uri.s[i] == '[' ||
+		    uri.s[i] == '<') && rules_private_prefix(uri.s + i + 1,
+		    uri.len - i - 1))
+			return 1;
+	return rules_private_prefix(uri.s, uri.len);
 }
 
 /* nat-private-address: private addresses crossing a public address. */
@@ -2967,7 +3313,8 @@ rule_nat(struct rctx *x)
 		const char *hdr = NULL;
 
 		if (!rm->ok || rm->retrans || rm->src.af != pbx->af ||
-		    memcmp(rm->src.ip, pbx->ip, pbx->af == 6 ? 16 : 4) != 0 ||
+		    (pbx->af == 6 ? memcmp(rm->src.ip, pbx->ip, 16) :
+		    memcmp(rm->src.ip, pbx->ip, 4)) != 0 ||
 		    (!rm->is_request && (rm->status < 200 || rm->status >= 300)) ||
 		    (!rules_addr_public(&rm->src) && !rules_addr_public(&rm->dst)))
 			continue;
@@ -2984,9 +3331,11 @@ rule_nat(struct rctx *x)
 			} else
 				seen_via = rm->via_host;
 		}
-		if (hdr == NULL && !(seen_contact.s != NULL &&
+		if (hdr == NULL && rm->contact_uri.s != NULL &&
+		    !(seen_contact.s != NULL &&
 		    sv_str_eq(seen_contact, rm->contact_uri))) {
-			host = rules_uri_host(rm->contact_uri, NULL);
+			host = rules_uri_may_be_private(rm->contact_uri) ?
+			    rules_uri_host(rm->contact_uri, NULL) : SV_STR_NULL;
 			if (rules_host_private(host)) {
 				hdr = "Contact";
 				addr = host;
@@ -3036,6 +3385,7 @@ rule_ack(struct rctx *x)
 	const struct rules_summary	*s = x->s;
 	char				 ref[64], ref2[64], val[64];
 	int				 k, i;
+	int				 sev = x->call_ok ? RULES_WARNING : -1;
 
 	for (k = 0; k < s->n_t; k++) {
 		const struct rules_txn *t = &s->t[k];
@@ -3060,7 +3410,7 @@ rule_ack(struct rctx *x)
 
 				rules_copy(b1, sizeof b1, q->via_branch);
 				rules_copy(b2, sizeof b2, rm->via_branch);
-				rules_add(x, -1, i, "Via", q->via_branch,
+				rules_add(x, sev, i, "Via", q->via_branch,
 				    "%s acknowledges the %d of %s with Via "
 				    "branch \"%s\" instead of the INVITE's "
 				    "\"%s\": the ACK of a non-2xx response must "
@@ -3074,7 +3424,7 @@ rule_ack(struct rctx *x)
 			if (sv_str_eq(q->via_branch, rm->via_branch) &&
 			    q->cseq != rm->cseq) {
 				snprintf(val, sizeof val, "%u ACK", q->cseq);
-				rules_add(x, -1, i, "CSeq", rules_sv(val),
+				rules_add(x, sev, i, "CSeq", rules_sv(val),
 				    "%s acknowledges the %d of %s with CSeq %u "
 				    "instead of the INVITE's %u (RFC 3261 "
 				    "17.1.1.3).", rules_ref(x, i, ref, sizeof ref),
@@ -3089,7 +3439,7 @@ rule_ack(struct rctx *x)
 			continue;
 		snprintf(val, sizeof val, "%d, sent %d time%s, no ACK",
 		    t->final_code, t->n_final, t->n_final == 1 ? "" : "s");
-		rules_add(x, -1, t->final, NULL, rules_sv(val),
+		rules_add(x, sev, t->final, NULL, rules_sv(val),
 		    "The %d in %s was never acknowledged (it was sent %d "
 		    "time%s): the ACK, part of the INVITE transaction, is "
 		    "missing.",
@@ -3283,7 +3633,8 @@ rules_apply(const struct config *cfg, const struct rules_summary *s,
 		    rules_ieq(s->m[s->t[k].req].method, s->m[s->first].method))
 			x.call_ok = 1;
 	if (!x.call_ok && (k = rules_last_attempt(s)) >= 0 &&
-	    s->t[k].final < 0 && s->now - s->m[s->t[k].req].ts < RULES_TIMER_B)
+	    s->t[k].final < 0 && s->now - s->m[s->t[k].req].ts < RULES_TIMER_B &&
+	    !rules_icmp_answers(s, k))
 		x.pending = 1;
 	for (r = 0; r < R__MAX && !x.nomem; r++) {
 		if (r < CONFIG_MAX_RULES && !cfg->rule_enabled[r])
@@ -3343,10 +3694,73 @@ rules_state_verdict(const struct call *c)
 	}
 }
 
-/* Judge a call at capture time now; 0, or -1 on allocation failure. */
+/*
+ * Fill the summary's links to other calls from the history: a challenged
+ * call with no answer on its Call-ID whose retry came with another one, and
+ * a call opening with credentials that answer another call's challenge.
+ */
+static void
+rules_sum_history(struct rules_history *h, struct rules_summary *s)
+{
+	const struct rules_msg	*f;
+	struct rules_hist_entry	*own, *o, *best = NULL;
+	int64_t			 t;
+	int			 i;
+
+	if (s->first < 0 || !rules_is(s->m[s->first].method, "INVITE"))
+		return;
+	f = &s->m[s->first];
+	if (s->n_ch > 0 && s->n_ans == 0) {
+		/* Challenged, never answered here: a retry elsewhere? */
+		t = s->m[s->ch[0].msg].ts;
+		if ((own = rules_hist_own(h, RULES_HIST_CHALLENGE,
+		    f->call_id)) == NULL)
+			return;
+		own->ts = t;
+		for (i = 0; i < RULES_HIST_N; i++) {
+			o = &h->e[i];
+			if (o->kind != RULES_HIST_CREDENTIALS ||
+			    o->seq < own->seq || !rules_hist_match(own, o) ||
+			    (o->ts != 0 ? o->ts : o->clock) > t + RULES_TIMER_B ||
+			    (o->ts != 0 && o->ts < t))
+				continue;
+			if (best == NULL || o->seq < best->seq)
+				if (!rules_hist_challenged_before(h, o))
+					best = o;
+		}
+		if (best != NULL)
+			rules_hist_copy_id(s->retry_elsewhere,
+			    sizeof s->retry_elsewhere, best);
+		return;
+	}
+	if (s->n_ans > 0 && s->ans[0].latest < 0 && s->ans[0].msg == s->first) {
+		/* Opens with credentials: whose challenge do they answer? */
+		t = f->ts;
+		if ((own = rules_hist_own(h, RULES_HIST_CREDENTIALS,
+		    f->call_id)) == NULL)
+			return;
+		own->ts = t;
+		for (i = 0; i < RULES_HIST_N; i++) {
+			o = &h->e[i];
+			if (o->kind != RULES_HIST_CHALLENGE ||
+			    o->seq > own->seq || !rules_hist_match(own, o) ||
+			    (o->ts != 0 && (o->ts > t ||
+			    o->ts < t - RULES_TIMER_B)) ||
+			    (o->ts == 0 && o->clock > t))
+				continue;
+			if (best == NULL || o->seq > best->seq)
+				best = o;
+		}
+		if (best != NULL)
+			rules_hist_copy_id(s->challenged_elsewhere,
+			    sizeof s->challenged_elsewhere, best);
+	}
+}
+
+/* Judge a call with the history of other calls (NULL: none); 0 or -1. */
 int
-rules_run(const struct config *cfg, const struct call *c, int64_t now,
-    struct diagnosis *out)
+rules_run_hist(const struct config *cfg, struct rules_history *h,
+    const struct call *c, int64_t now, struct diagnosis *out)
 {
 	struct rules_summary	s;
 	/* The summary's arrays for calls of up to a few dozen messages. */
@@ -3354,19 +3768,33 @@ rules_run(const struct config *cfg, const struct call *c, int64_t now,
 		struct rules_msg	m;
 		char			b[16384];
 	}			buf;
+	struct sip_auth		auth[16];
 	int			rc;
 
 	memset(out, 0, sizeof *out);
+	if (h != NULL && now > h->clock)
+		h->clock = now;
 	if (!rules_enabled(cfg)) {
 		/* Nothing to apply: no findings, no summary to build. */
 		out->verdict = rules_state_verdict(c);
 		return 0;
 	}
-	if (rules_summarize_in(cfg, c, now, &s, &buf, sizeof buf) == -1)
+	if (rules_summarize_in(cfg, c, now, &s, &buf, sizeof buf, auth,
+	    (int)(sizeof auth / sizeof *auth)) == -1)
 		return -1;
+	if (h != NULL)
+		rules_sum_history(h, &s);
 	rc = rules_apply(cfg, &s, out);
 	rules_summary_free(&s);
 	return rc;
+}
+
+/* Judge a call at capture time now; 0, or -1 on allocation failure. */
+int
+rules_run(const struct config *cfg, const struct call *c, int64_t now,
+    struct diagnosis *out)
+{
+	return rules_run_hist(cfg, NULL, c, now, out);
 }
 
 /* Free a diagnosis's findings and strings. */

@@ -157,12 +157,47 @@ struct rules_summary {
 	int	 host_kind;	/* enum config_host of the R-URI */
 	int		 pbx;		/* enum rules_pbx */
 	int		 borrowed;	/* m's block is the caller's, not freed */
+	int		 auth_cap;	/* room in auth[] */
+	int		 auth_borrowed;	/* auth[] is the caller's, not freed */
+	/*
+	 * From the history of other calls (rules_run_hist()): the Call-ID of
+	 * an INVITE with credentials sent on another Call-ID after this
+	 * call's unanswered challenge (the retry went elsewhere), and the
+	 * Call-ID of a call whose challenge this call's opening credentials
+	 * answer; empty when none.
+	 */
+	/* ICMP errors quoting the call's messages (from the tracker). */
+	int		 icmp_count;
+	int64_t		 icmp_ts;
+	struct sv_addr	 icmp_from;
+	int		 icmp_v6, icmp_type, icmp_code;
+	char		 retry_elsewhere[128];
+	char		 challenged_elsewhere[128];
 };
+
+/*
+ * The initial INVITEs with credentials and the 401/407 challenges of recent
+ * calls, keyed by From URI, To URI and Request-URI, so that a retry sent
+ * with a new Call-ID can be matched to the call it retries.  Bounded in
+ * entries; entries older than Timer B (capture time) are not matched.
+ * Filled by rules_observe() when given as its arg.
+ */
+struct rules_history;
 
 /* Judge a call at capture time now; 0, or -1 on allocation failure. */
 int	 rules_run(const struct config *cfg, const struct call *c, int64_t now,
 	    struct diagnosis *out);
-/* Record what the rules need of a scanned message (a tracker observer). */
+/* Judge a call with the history of other calls (NULL: none); 0 or -1. */
+int	 rules_run_hist(const struct config *cfg, struct rules_history *h,
+	    const struct call *c, int64_t now, struct diagnosis *out);
+/* Create an empty history; NULL on allocation failure. */
+struct rules_history *rules_history_new(void);
+/* Free a history (NULL is fine). */
+void	 rules_history_free(struct rules_history *h);
+/*
+ * Record what the rules need of a scanned message (a tracker observer);
+ * arg is a struct rules_history, or NULL.
+ */
 size_t	 rules_observe(void *arg, const struct sip_msg *sm, unsigned char *rec,
 	    size_t cap);
 /* Whether any rule is enabled. */

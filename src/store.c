@@ -28,7 +28,10 @@
 #define SIPVET_VERSION "unknown"
 #endif
 
+#include <arpa/inet.h>
+
 #include "sv.h"
+#include "sipscan.h"
 #include "tracker.h"
 #include "rules.h"
 #include "store.h"
@@ -40,7 +43,7 @@ enum store_stmt {
 	STORE_ROLLBACK,
 	STORE_CAPTURE_NEW,
 	STORE_CAPTURE_END,
-	STORE_TS_INDEX,
+	STORE_NEXT_IDS,
 	STORE_CALL,
 	STORE_STAT,
 	STORE_FINDING,
@@ -52,11 +55,13 @@ enum store_stmt {
 	STORE_R_AUTH,
 	STORE_R_STATS,
 	STORE_R_FINDINGS,
+	STORE_R_RAW,
 	STORE__NSTMT
 };
 
 static const char *const store_sql[STORE__NSTMT] = {
-	[STORE_BEGIN] = "BEGIN",
+	/* Immediate: the next row ids read after it stay ours. */
+	[STORE_BEGIN] = "BEGIN IMMEDIATE",
 	[STORE_COMMIT] = "COMMIT",
 	[STORE_ROLLBACK] = "ROLLBACK",
 	[STORE_CAPTURE_NEW] =
@@ -64,20 +69,16 @@ static const char *const store_sql[STORE__NSTMT] = {
 	    " version) VALUES (?1, ?2, ?2, 0, ?3)",
 	[STORE_CAPTURE_END] =
 	    "UPDATE captures SET ended_us = ?2, complete = ?3 WHERE id = ?1",
-	/*
-	 * Built once, at the end of the first capture into the store, rather
-	 * than updated on every insert of a message.
-	 */
-	[STORE_TS_INDEX] =
-	    "CREATE INDEX IF NOT EXISTS messages_ts_us ON messages (ts_us)",
+	[STORE_NEXT_IDS] =
+	    "SELECT (SELECT coalesce(max(id), 0) + 1 FROM calls),"
+	    " (SELECT coalesce(max(id), 0) + 1 FROM messages)",
 	[STORE_CALL] =
-	    "INSERT INTO calls (capture_id, seq, call_id, method, caller,"
-	    " callee, request_uri, user_agent, first_us, last_us,"
-	    " src, src_af, src_ip, src_port, dst, dst_af, dst_ip, dst_port,"
+	    "INSERT INTO calls (id, capture_id, seq, call_id, method, caller,"
+	    " callee, request_uri, user_agent, first_us, last_us, src, dst,"
 	    " transport, state, final_code, n_msgs, truncated, judged_us,"
-	    " verdict) VALUES"
-	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-	    " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+	    " verdict, msg_first, icmp_count, icmp_us, icmp_from, icmp_kind)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	    " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
 	[STORE_STAT] =
 	    "INSERT OR REPLACE INTO stats (capture_id, name, value)"
 	    " VALUES (?1, ?2, ?3)",
@@ -91,15 +92,15 @@ static const char *const store_sql[STORE__NSTMT] = {
 	    "SELECT id, complete FROM captures ORDER BY id DESC LIMIT 1",
 	[STORE_R_CALLS] =
 	    "SELECT id, seq, call_id, method, caller, callee, request_uri,"
-	    " user_agent, first_us, last_us, src_af, src_ip, src_port,"
-	    " dst_af, dst_ip, dst_port, transport, state, final_code, n_msgs,"
-	    " truncated, judged_us FROM calls WHERE capture_id = ?1"
-	    " ORDER BY first_us, seq",
+	    " user_agent, first_us, last_us, src, dst, transport, state,"
+	    " final_code, n_msgs, truncated, judged_us, msg_first, icmp_count,"
+	    " icmp_us, icmp_from, icmp_kind FROM calls"
+	    " WHERE capture_id = ?1 ORDER BY first_us, seq",
+	/* A call's messages are consecutive rows: no index needed. */
 	[STORE_R_MSGS] =
-	    "SELECT ts_us, frame, source, src_af, src_ip, src_port,"
-	    " dst_af, dst_ip, dst_port, transport, is_request, status, cseq,"
-	    " cseq_method, first_line, retrans, fragmented, bad, txn, len, raw"
-	    " FROM messages WHERE call_row = ?1 ORDER BY idx",
+	    "SELECT ts_us, frame, source, src, dst, transport, retrans,"
+	    " fragmented, txn, raw FROM messages"
+	    " WHERE id >= ?2 AND id < ?2 + ?3 AND call_row = ?1 ORDER BY id",
 	[STORE_R_TXNS] =
 	    "SELECT branch, method, cseq, req, final, final_code,"
 	    " has_credentials, ack FROM transactions WHERE call_row = ?1"
@@ -114,6 +115,10 @@ static const char *const store_sql[STORE__NSTMT] = {
 	    " f.header, f.value, f.explanation, f.fix"
 	    " FROM findings f JOIN calls c ON c.id = f.call_row"
 	    " WHERE c.capture_id = ?1 ORDER BY c.first_us, c.seq, f.idx",
+	[STORE_R_RAW] =
+	    "SELECT m.raw FROM calls c JOIN messages m"
+	    " ON m.id = c.msg_first + ?2"
+	    " WHERE c.id = ?1 AND m.call_row = c.id AND m.idx = ?2",
 };
 
 /*
@@ -133,17 +138,23 @@ static const struct {
 	const char	*insert;	/* up to VALUES */
 	int		 ncols;
 } store_many_sql[STORE__NMANY] = {
-	[STORE_M_MSG] = { "INSERT INTO messages (call_row, idx, ts_us, frame,"
-	    " source, src, src_af, src_ip, src_port, dst, dst_af, dst_ip,"
-	    " dst_port, transport, is_request, status, cseq, cseq_method,"
-	    " first_line, retrans, fragmented, bad, txn, len, raw) VALUES ",
-	    25 },
+	[STORE_M_MSG] = { "INSERT INTO messages (id, call_row, idx, ts_us,"
+	    " frame, source, src, dst, transport, retrans, fragmented, txn,"
+	    " raw) VALUES ", 13 },
 	[STORE_M_TXN] = { "INSERT INTO transactions (call_row, idx, branch,"
 	    " method, cseq, req, final, final_code, has_credentials, ack)"
 	    " VALUES ", 10 },
 	[STORE_M_AUTH] = { "INSERT INTO auth_events (call_row, idx, step, msg,"
 	    " txn, code) VALUES ", 6 },
 };
+
+/*
+ * Indexes built once, at the end of the first capture into the store, rather
+ * than updated on every insert (later captures update them).
+ */
+static const char store_indexes[] =
+	"CREATE INDEX IF NOT EXISTS calls_call_id ON calls (call_id);"
+	"CREATE INDEX IF NOT EXISTS calls_first_us ON calls (first_us)";
 
 static const char store_schema[] =
 	"CREATE TABLE captures ("
@@ -159,28 +170,24 @@ static const char store_schema[] =
 	" seq INTEGER NOT NULL,"
 	" call_id TEXT, method TEXT, caller TEXT, callee TEXT,"
 	" request_uri TEXT, user_agent TEXT,"
-	" first_us INTEGER, last_us INTEGER,"
-	" src TEXT, src_af INTEGER, src_ip BLOB, src_port INTEGER,"
-	" dst TEXT, dst_af INTEGER, dst_ip BLOB, dst_port INTEGER,"
+	" first_us INTEGER, last_us INTEGER, src TEXT, dst TEXT,"
 	" transport TEXT, state TEXT, final_code INTEGER,"
 	" n_msgs INTEGER, truncated INTEGER,"
-	" judged_us INTEGER, verdict TEXT);"
-	"CREATE INDEX calls_call_id ON calls (call_id);"
-	"CREATE INDEX calls_first_us ON calls (first_us);"
-	"CREATE INDEX calls_capture ON calls (capture_id, first_us, seq);"
+	" judged_us INTEGER, verdict TEXT, msg_first INTEGER,"
+	" icmp_count INTEGER, icmp_us INTEGER, icmp_from TEXT,"
+	" icmp_kind INTEGER);"
 	"CREATE TABLE messages ("
 	" id INTEGER PRIMARY KEY,"
 	" call_row INTEGER NOT NULL REFERENCES calls (id),"
 	" idx INTEGER NOT NULL,"
 	" ts_us INTEGER, frame INTEGER, source INTEGER,"
-	" src TEXT, src_af INTEGER, src_ip BLOB, src_port INTEGER,"
-	" dst TEXT, dst_af INTEGER, dst_ip BLOB, dst_port INTEGER,"
-	" transport TEXT, is_request INTEGER, status INTEGER,"
-	" cseq INTEGER, cseq_method TEXT, first_line TEXT,"
-	" retrans INTEGER, fragmented INTEGER, bad INTEGER, txn INTEGER,"
-	" len INTEGER, raw BLOB);"
-	/* messages_ts_us (ts_us) is made by store_capture_end, in one go. */
-	"CREATE INDEX messages_call_row ON messages (call_row, idx);"
+	" src TEXT, dst TEXT, transport TEXT,"
+	" retrans INTEGER, fragmented INTEGER, txn INTEGER, raw BLOB);"
+	/*
+	 * The indexes calls_call_id, calls_first_us and messages_ts_us are
+	 * made by store_capture_end, in one go; a call's messages are the
+	 * rows msg_first to msg_first + n_msgs - 1.
+	 */
 	"CREATE TABLE transactions ("
 	" call_row INTEGER NOT NULL REFERENCES calls (id),"
 	" idx INTEGER NOT NULL,"
@@ -229,6 +236,7 @@ static const struct {
 	{ "calls_limit_hits", offsetof(struct sv_stats, calls_limit_hits) },
 	{ "frag_reassembled", offsetof(struct sv_stats, frag_reassembled) },
 	{ "tcp_flows", offsetof(struct sv_stats, tcp_flows) },
+	{ "icmp_errors", offsetof(struct sv_stats, icmp_errors) },
 	{ "kernel_drops", offsetof(struct sv_stats, kernel_drops) },
 	{ "iface_drops", offsetof(struct sv_stats, iface_drops) },
 };
@@ -254,9 +262,14 @@ struct store {
 	int64_t		 capture;	/* capture being written, 0 none */
 	int64_t		 ended;		/* latest capture time written to it */
 	int64_t		 last_call;	/* row of the call written last */
+	int64_t		 committed;	/* calls up to this row are committed */
+	int64_t		 next_call;	/* row id of the next call */
+	int64_t		 next_msg;	/* row id of the next message */
+	char		*rbuf;		/* store_msg_raw's buffer */
+	size_t		 rbuf_size;
 	sqlite3_stmt	*stmt[STORE__NSTMT];
 	sqlite3_stmt	*many[STORE__NMANY];
-	char		 rowaddr[2][64];	/* address texts being bound */
+	char		 rowaddr[3][64];	/* address texts being bound */
 	struct {
 		struct sv_addr	 a;
 		int		 valid;
@@ -367,7 +380,29 @@ store_begin(struct store *s)
 		return -1;
 	s->in_txn = 1;
 	s->batch = 0;
+	/*
+	 * Rows get their ids from us, so a call knows its messages' ids
+	 * before writing them; never reused, even after a rollback.
+	 */
+	if ((st = store_stmt(s, STORE_NEXT_IDS)) == NULL)
+		goto fail;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_dberr(s, "cannot read the next row ids");
+		sqlite3_reset(st);
+		goto fail;
+	}
+	if (sqlite3_column_int64(st, 0) > s->next_call)
+		s->next_call = sqlite3_column_int64(st, 0);
+	if (sqlite3_column_int64(st, 1) > s->next_msg)
+		s->next_msg = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
 	return 0;
+
+fail:
+	if ((st = store_stmt(s, STORE_ROLLBACK)) != NULL)
+		sqlite3_step(st);
+	s->in_txn = 0;
+	return -1;
 }
 
 /* Throw away the open transaction after a failed write, saying what was lost. */
@@ -386,6 +421,7 @@ store_abort(struct store *s)
 	if (s->stmt[STORE_ROLLBACK] != NULL)
 		sqlite3_reset(s->stmt[STORE_ROLLBACK]);
 	s->in_txn = 0;
+	s->last_call = s->committed;
 	n = strlen(s->err);
 	if (s->batch > 0)
 		snprintf(s->err + n, sizeof s->err - n,
@@ -408,6 +444,7 @@ store_commit(struct store *s)
 	}
 	s->in_txn = 0;
 	s->batch = 0;
+	s->committed = s->last_call;
 	return 0;
 }
 
@@ -556,9 +593,12 @@ store_touch(struct store *s, int create, int *existed)
 	return 0;
 }
 
-/* Set the writer's journal and cache settings; 0 on success. */
+/*
+ * Set the writer's journal and cache settings; a private temporary store
+ * (temp) needs no durability and no file but its own.  0 on success.
+ */
 static int
-store_tune(struct store *s)
+store_tune(struct store *s, int temp)
 {
 	static const char *const pragmas[] = {
 		"PRAGMA journal_mode = WAL",
@@ -568,13 +608,22 @@ store_tune(struct store *s)
 		"PRAGMA wal_autocheckpoint = 4096",	/* pages */
 		"PRAGMA journal_size_limit = 67108864",
 	};
-	size_t i;
+	static const char *const temp_pragmas[] = {
+		"PRAGMA locking_mode = EXCLUSIVE",
+		"PRAGMA journal_mode = MEMORY",
+		"PRAGMA synchronous = OFF",
+		"PRAGMA temp_store = MEMORY",
+		"PRAGMA cache_size = -4096",		/* 4 MB */
+	};
+	const char *const *p = temp ? temp_pragmas : pragmas;
+	size_t i, n = temp ? sizeof temp_pragmas / sizeof temp_pragmas[0] :
+	    sizeof pragmas / sizeof pragmas[0];
 	int rc;
 
-	for (i = 0; i < sizeof pragmas / sizeof pragmas[0]; i++) {
-		if ((rc = store_exec_int(s, pragmas[i], NULL)) != SQLITE_OK) {
+	for (i = 0; i < n; i++) {
+		if ((rc = store_exec_int(s, p[i], NULL)) != SQLITE_OK) {
 			store_seterr(s, "cannot open database %s: %s: %s",
-			    s->path, pragmas[i], sqlite3_errstr(rc));
+			    s->path, p[i], sqlite3_errstr(rc));
 			return -1;
 		}
 	}
@@ -598,11 +647,12 @@ store_init_sqlite(void)
 }
 
 /*
- * Open (create when create is set) the store at path.  On failure returns
- * NULL with a one-line reason in err.
+ * Open (create when create is set) the store at path, tuned as a private
+ * temporary store when temp is set.  NULL with a one-line reason in err.
  */
-struct store *
-store_open(const char *path, int create, char *err, size_t errlen)
+static struct store *
+store_open_mode(const char *path, int create, int temp, char *err,
+    size_t errlen)
 {
 	struct store *s;
 	int existed, flags;
@@ -631,7 +681,7 @@ store_open(const char *path, int create, char *err, size_t errlen)
 	sqlite3_busy_timeout(s->db, 5000);
 	if (store_check_schema(s, create, existed) != 0)
 		goto fail;
-	if (create && store_tune(s) != 0)
+	if (create && store_tune(s, temp) != 0)
 		goto fail;
 	if (!create)
 		sqlite3_exec(s->db, "PRAGMA query_only = 1", NULL, NULL, NULL);
@@ -644,6 +694,56 @@ fail:
 	free(s->path);
 	free(s);
 	return NULL;
+}
+
+/*
+ * Open (create when create is set) the store at path.  On failure returns
+ * NULL with a one-line reason in err.
+ */
+struct store *
+store_open(const char *path, int create, char *err, size_t errlen)
+{
+	return store_open_mode(path, create, 0, err, errlen);
+}
+
+/*
+ * Open a private store in a new file under $TMPDIR (or /tmp), mode 0600,
+ * unlinked at once so it disappears with the process, and begin a capture.
+ */
+struct store *
+store_open_temp(char *err, size_t errlen)
+{
+	const char *dir = getenv("TMPDIR");
+	struct store *s;
+	char path[4096];
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	if ((size_t)snprintf(path, sizeof path, "%s/sipvet-XXXXXX", dir) >=
+	    sizeof path) {
+		snprintf(err, errlen, "cannot make a temporary store: "
+		    "$TMPDIR is too long");
+		return NULL;
+	}
+	/* mkstemp creates the file 0600, and only we can remove it. */
+	if ((fd = mkstemp(path)) == -1) {
+		snprintf(err, errlen, "cannot make a temporary store in %s: "
+		    "%s", dir, strerror(errno));
+		return NULL;
+	}
+	close(fd);
+	s = store_open_mode(path, 1, 1, err, errlen);
+	/* Held open by SQLite (exclusive lock, journal in memory). */
+	unlink(path);
+	if (s == NULL)
+		return NULL;
+	if (store_capture_begin(s, "memory budget", 0) != 0) {
+		snprintf(err, errlen, "%s", s->err);
+		store_close(s);
+		return NULL;
+	}
+	return s;
 }
 
 /* Commit what is pending and close. */
@@ -660,6 +760,7 @@ store_close(struct store *s)
 	for (i = 0; i < STORE__NMANY; i++)
 		sqlite3_finalize(s->many[i]);
 	sqlite3_close(s->db);
+	free(s->rbuf);
 	free(s->path);
 	free(s);
 }
@@ -768,37 +869,20 @@ store_addr_text(struct store *s, const struct sv_addr *a)
 }
 
 /*
- * Bind an address as four parameters from i: text (copied to buf, which
- * must live until the statement runs), family, IP bytes, port.  IPv4 keeps
- * 4 bytes unless the unused 12 are not zero, so the blob reads well and the
- * address still comes back bit for bit.
+ * Bind an address's text at parameter i (copied to buf, which must live
+ * until the statement runs); the reader parses it back.
  */
 static void
 store_bind_addr(struct store *s, sqlite3_stmt *st, int i,
     const struct sv_addr *a, char *buf)
 {
-	static const uint8_t zero[12];
 	const char *text;
 	size_t len;
-	int n;
 
 	text = store_addr_text(s, a);
 	len = strlen(text);
 	memcpy(buf, text, len + 1);
 	sqlite3_bind_text(st, i, buf, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int(st, i + 1, a->af);
-	if (a->af == 4 && memcmp(a->ip + 4, zero, sizeof zero) == 0)
-		n = 4;
-	else if (a->af == 0 && memcmp(a->ip, zero, sizeof zero) == 0 &&
-	    memcmp(a->ip + 12, zero, 4) == 0)
-		n = 0;
-	else
-		n = 16;
-	if (n == 0)
-		sqlite3_bind_null(st, i + 2);
-	else
-		sqlite3_bind_blob(st, i + 2, a->ip, n, SQLITE_STATIC);
-	sqlite3_bind_int(st, i + 3, a->port);
 }
 
 /* Bind a transport by name, or by number when it has none. */
@@ -812,78 +896,86 @@ store_bind_transport(sqlite3_stmt *st, int i, unsigned t)
 		sqlite3_bind_int(st, i, (int)t);
 }
 
-/* Write a call's row; 0 on success. */
+/* Write a call's row as row, its messages from msg_first; 0 on success. */
 static int
-store_call_row(struct store *s, const struct call *c)
+store_call_row(struct store *s, const struct call *c, int64_t row,
+    int64_t msg_first)
 {
 	sqlite3_stmt *st;
 
 	if ((st = store_stmt(s, STORE_CALL)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, s->capture);
-	sqlite3_bind_int64(st, 2, (int64_t)c->id);
-	store_bind_str(st, 3, c->call_id);
-	store_bind_str(st, 4, c->method);
-	store_bind_str(st, 5, c->caller);
-	store_bind_str(st, 6, c->callee);
-	store_bind_str(st, 7, c->ruri);
-	store_bind_str(st, 8, c->user_agent);
-	sqlite3_bind_int64(st, 9, c->first_ts);
-	sqlite3_bind_int64(st, 10, c->last_ts);
-	store_bind_addr(s, st, 11, &c->src, s->rowaddr[0]);
-	store_bind_addr(s, st, 15, &c->dst, s->rowaddr[1]);
-	store_bind_transport(st, 19, c->transport);
+	sqlite3_bind_int64(st, 1, row);
+	sqlite3_bind_int64(st, 2, s->capture);
+	sqlite3_bind_int64(st, 3, (int64_t)c->id);
+	store_bind_str(st, 4, c->call_id);
+	store_bind_str(st, 5, c->method);
+	store_bind_str(st, 6, c->caller);
+	store_bind_str(st, 7, c->callee);
+	store_bind_str(st, 8, c->ruri);
+	store_bind_str(st, 9, c->user_agent);
+	sqlite3_bind_int64(st, 10, c->first_ts);
+	sqlite3_bind_int64(st, 11, c->last_ts);
+	store_bind_addr(s, st, 12, &c->src, s->rowaddr[0]);
+	store_bind_addr(s, st, 13, &c->dst, s->rowaddr[1]);
+	store_bind_transport(st, 14, c->transport);
 	if ((unsigned)c->state < CALL__MAX)
-		sqlite3_bind_text(st, 20, tracker_state_name(c->state), -1,
+		sqlite3_bind_text(st, 15, tracker_state_name(c->state), -1,
 		    SQLITE_STATIC);
 	else
-		sqlite3_bind_int(st, 20, (int)c->state);
-	sqlite3_bind_int(st, 21, c->final_code);
-	sqlite3_bind_int(st, 22, c->n_msgs);
-	sqlite3_bind_int(st, 23, c->truncated);
-	sqlite3_bind_int64(st, 24, c->judged_at);
+		sqlite3_bind_int(st, 15, (int)c->state);
+	sqlite3_bind_int(st, 16, c->final_code);
+	sqlite3_bind_int(st, 17, c->n_msgs);
+	sqlite3_bind_int(st, 18, c->truncated);
+	sqlite3_bind_int64(st, 19, c->judged_at);
 	if (c->diag != NULL)
-		sqlite3_bind_text(st, 25, rules_verdict_name(c->diag->verdict),
+		sqlite3_bind_text(st, 20, rules_verdict_name(c->diag->verdict),
 		    -1, SQLITE_STATIC);
 	else
+		sqlite3_bind_null(st, 20);
+	sqlite3_bind_int64(st, 21, msg_first);
+	sqlite3_bind_int(st, 22, c->icmp_count);
+	if (c->icmp_count > 0) {
+		sqlite3_bind_int64(st, 23, c->icmp_ts);
+		store_bind_addr(s, st, 24, &c->icmp_from, s->rowaddr[2]);
+		sqlite3_bind_int(st, 25, c->icmp_v6 << 16 | c->icmp_type << 8 |
+		    c->icmp_code);
+	} else {
+		sqlite3_bind_null(st, 23);
+		sqlite3_bind_null(st, 24);
 		sqlite3_bind_null(st, 25);
+	}
 	if (store_run(s, st, "cannot write a call") != 0)
 		return -1;
 	return 0;
 }
 
-/* Bind message i of the call stored as row at parameters from p + 1. */
+/*
+ * Bind message i of the call stored as row, itself stored as id, at
+ * parameters from p + 1.  What the raw bytes say (first line, CSeq, status,
+ * length, malformations) is not stored: the reader scans them again.
+ */
 static void
 store_bind_msg(struct store *s, sqlite3_stmt *st, int p, int64_t row,
-    const struct msg *m, int i, char addr[2][64])
+    int64_t id, const struct msg *m, int i, char addr[2][64])
 {
-	const char *cseq_method = NULL;
-
-	sqlite3_bind_int64(st, p + 1, row);
-	sqlite3_bind_int(st, p + 2, i);
-	sqlite3_bind_int64(st, p + 3, m->ts);
-	sqlite3_bind_int64(st, p + 4, (int64_t)m->frame);
-	sqlite3_bind_int(st, p + 5, m->source);
-	store_bind_addr(s, st, p + 6, &m->src, addr[0]);
-	store_bind_addr(s, st, p + 10, &m->dst, addr[1]);
-	store_bind_transport(st, p + 14, m->transport);
-	sqlite3_bind_int(st, p + 15, m->is_request);
-	sqlite3_bind_int(st, p + 16, m->status);
-	sqlite3_bind_int64(st, p + 17, m->cseq);
-	if (m->line != NULL)
-		cseq_method = m->line + strlen(m->line) + 1;
-	store_bind_str(st, p + 18, cseq_method);
-	store_bind_str(st, p + 19, m->line);
-	sqlite3_bind_int(st, p + 20, m->retrans);
-	sqlite3_bind_int(st, p + 21, m->fragmented);
-	sqlite3_bind_int64(st, p + 22, m->bad);
-	sqlite3_bind_int(st, p + 23, m->txn);
-	sqlite3_bind_int64(st, p + 24, m->len);
+	sqlite3_bind_int64(st, p + 1, id);
+	sqlite3_bind_int64(st, p + 2, row);
+	sqlite3_bind_int(st, p + 3, i);
+	sqlite3_bind_int64(st, p + 4, m->ts);
+	sqlite3_bind_int64(st, p + 5, (int64_t)m->frame);
+	sqlite3_bind_int(st, p + 6, m->source);
+	store_bind_addr(s, st, p + 7, &m->src, addr[0]);
+	store_bind_addr(s, st, p + 8, &m->dst, addr[1]);
+	store_bind_transport(st, p + 9, m->transport);
+	sqlite3_bind_int(st, p + 10, m->retrans);
+	sqlite3_bind_int(st, p + 11, m->fragmented);
+	sqlite3_bind_int(st, p + 12, m->txn);
 	if (m->raw != NULL)
-		sqlite3_bind_blob(st, p + 25, m->raw, (int)m->len,
+		sqlite3_bind_blob(st, p + 13, m->raw, (int)m->len,
 		    SQLITE_STATIC);
 	else
-		sqlite3_bind_null(st, p + 25);
+		sqlite3_bind_null(st, p + 13);
 }
 
 /* Bind transaction i of the call stored as row at parameters from p + 1. */
@@ -920,10 +1012,13 @@ store_bind_auth(sqlite3_stmt *st, int p, int64_t row,
 	sqlite3_bind_int(st, p + 6, a->code);
 }
 
-/* Write the n messages, transactions or events of the call stored as row. */
+/*
+ * Write the n messages (from row id msg_first), transactions or events of
+ * the call stored as row.
+ */
 static int
 store_rows(struct store *s, enum store_many t, int64_t row,
-    const struct call *c, int n)
+    int64_t msg_first, const struct call *c, int n)
 {
 	static const char *const what[STORE__NMANY] = {
 		[STORE_M_MSG] = "cannot write messages",
@@ -937,8 +1032,8 @@ store_rows(struct store *s, enum store_many t, int64_t row,
 		if ((st = store_many_stmt(s, t)) == NULL)
 			return -1;
 		if (t == STORE_M_MSG)
-			store_bind_msg(s, st, 0, row, &c->msgs[i], i,
-			    s->rowaddr);
+			store_bind_msg(s, st, 0, row, msg_first + i,
+			    &c->msgs[i], i, s->rowaddr);
 		else if (t == STORE_M_TXN)
 			store_bind_txn(st, 0, row, &c->txns[i], i);
 		else
@@ -947,6 +1042,29 @@ store_rows(struct store *s, enum store_many t, int64_t row,
 			return -1;
 	}
 	return 0;
+}
+
+/* Write finding number idx of the call stored as row; 0 on success. */
+static int
+store_finding_row(struct store *s, int64_t row, int64_t idx,
+    const struct store_finding *f)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, STORE_FINDING)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, row);
+	sqlite3_bind_int64(st, 2, idx);
+	sqlite3_bind_int(st, 3, f->msg);
+	store_bind_str(st, 4, f->rule);
+	store_bind_str(st, 5, f->severity);
+	store_bind_str(st, 6, f->title);
+	store_bind_str(st, 7, f->message);
+	store_bind_str(st, 8, f->header);
+	store_bind_str(st, 9, f->value);
+	store_bind_str(st, 10, f->explanation);
+	store_bind_str(st, 11, f->fix);
+	return store_run(s, st, "cannot write a finding");
 }
 
 /* Write the rules' findings about the call stored as row; 0 on success. */
@@ -966,7 +1084,7 @@ store_diag(struct store *s, int64_t row, const struct diagnosis *d)
 		f.value = d->f[i].value;
 		f.explanation = d->f[i].explanation;
 		f.fix = d->f[i].fix;
-		if (store_finding(s, row, &f) != 0)
+		if (store_finding_row(s, row, i, &f) != 0)
 			return -1;
 	}
 	return 0;
@@ -976,7 +1094,7 @@ store_diag(struct store *s, int64_t row, const struct diagnosis *d)
 int
 store_call(struct store *s, const struct call *c)
 {
-	int64_t row;
+	int64_t row, first;
 
 	if (store_writable(s) != 0)
 		return -1;
@@ -987,12 +1105,15 @@ store_call(struct store *s, const struct call *c)
 	}
 	if (store_begin(s) != 0)
 		return -1;
-	if (store_call_row(s, c) != 0)
-		goto fail;
-	row = sqlite3_last_insert_rowid(s->db);
-	if (store_rows(s, STORE_M_MSG, row, c, c->n_msgs) != 0 ||
-	    store_rows(s, STORE_M_TXN, row, c, c->n_txns) != 0 ||
-	    store_rows(s, STORE_M_AUTH, row, c, c->n_auth) != 0)
+	row = s->next_call;
+	first = s->next_msg;
+	/* Taken even if writing fails: a row id is never given twice. */
+	s->next_call++;
+	s->next_msg += c->n_msgs;
+	if (store_call_row(s, c, row, first) != 0 ||
+	    store_rows(s, STORE_M_MSG, row, first, c, c->n_msgs) != 0 ||
+	    store_rows(s, STORE_M_TXN, row, first, c, c->n_txns) != 0 ||
+	    store_rows(s, STORE_M_AUTH, row, first, c, c->n_auth) != 0)
 		goto fail;
 	s->last_call = row;
 	if (c->diag != NULL && store_diag(s, row, c->diag) != 0)
@@ -1051,9 +1172,11 @@ store_capture_end(struct store *s, const struct sv_stats *stats, int complete)
 	sqlite3_bind_int(st, 3, complete ? 1 : 0);
 	if (store_run(s, st, "cannot close the capture") != 0)
 		goto fail;
-	if ((st = store_stmt(s, STORE_TS_INDEX)) == NULL ||
-	    store_run(s, st, "cannot index the messages") != 0)
+	if (sqlite3_exec(s->db, store_indexes, NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		store_dberr(s, "cannot index the calls and messages");
 		goto fail;
+	}
 	if (store_commit(s) != 0)
 		return -1;
 	s->capture = 0;
@@ -1069,6 +1192,66 @@ int64_t
 store_last_call_row(const struct store *s)
 {
 	return s->last_call;
+}
+
+/* Calls stored up to this row id are committed. */
+int64_t
+store_committed_row(const struct store *s)
+{
+	return s->committed;
+}
+
+/*
+ * The raw bytes of message idx of the call stored as call_row, and their
+ * length, in a buffer reused by the next call; NULL with the error set.
+ */
+const char *
+store_msg_raw(struct store *s, int64_t call_row, int idx, size_t *len)
+{
+	sqlite3_stmt *st;
+	const void *raw;
+	size_t n;
+	char *p;
+	int rc;
+
+	if ((st = store_stmt(s, STORE_R_RAW)) == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, call_row);
+	sqlite3_bind_int(st, 2, idx);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		if (rc == SQLITE_DONE)
+			store_seterr(s, "%s: no message %d of call row %lld",
+			    s->path, idx, (long long)call_row);
+		else
+			store_dberr(s, "cannot read a message");
+		sqlite3_reset(st);
+		return NULL;
+	}
+	raw = sqlite3_column_blob(st, 0);
+	n = (size_t)sqlite3_column_bytes(st, 0);
+	if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+		store_seterr(s, "%s: message %d of call row %lld has no bytes",
+		    s->path, idx, (long long)call_row);
+		sqlite3_reset(st);
+		return NULL;
+	}
+	if (n + 1 > s->rbuf_size) {
+		if ((p = realloc(s->rbuf, n + 1)) == NULL) {
+			store_seterr(s, "%s: out of memory reading a message",
+			    s->path);
+			sqlite3_reset(st);
+			return NULL;
+		}
+		s->rbuf = p;
+		s->rbuf_size = n + 1;
+	}
+	if (n > 0)
+		memcpy(s->rbuf, raw, n);
+	s->rbuf[n] = '\0';
+	sqlite3_reset(st);
+	*len = n;
+	return s->rbuf;
 }
 
 /*
@@ -1101,20 +1284,7 @@ store_finding(struct store *s, int64_t call_row, const struct store_finding *f)
 	}
 	idx = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	if ((st = store_stmt(s, STORE_FINDING)) == NULL)
-		goto fail;
-	sqlite3_bind_int64(st, 1, call_row);
-	sqlite3_bind_int64(st, 2, idx);
-	sqlite3_bind_int(st, 3, f->msg);
-	store_bind_str(st, 4, f->rule);
-	store_bind_str(st, 5, f->severity);
-	store_bind_str(st, 6, f->title);
-	store_bind_str(st, 7, f->message);
-	store_bind_str(st, 8, f->header);
-	store_bind_str(st, 9, f->value);
-	store_bind_str(st, 10, f->explanation);
-	store_bind_str(st, 11, f->fix);
-	if (store_run(s, st, "cannot write a finding") != 0)
+	if (store_finding_row(s, call_row, idx, f) != 0)
 		goto fail;
 	return 0;
 
@@ -1144,20 +1314,42 @@ store_col_str(sqlite3_stmt *st, int i, int *oom)
 	return p;
 }
 
-/* Read an address from its family, IP and port columns starting at i. */
+/*
+ * Parse an address as written by store_addr_format: "192.0.2.1:5060",
+ * "[2001:db8::1]:5060" or "?:5060" (no address); all zero when unreadable.
+ */
 static void
 store_col_addr(sqlite3_stmt *st, int i, struct sv_addr *a)
 {
-	const void *ip;
-	int n;
+	const char *v, *colon;
+	char ip[INET6_ADDRSTRLEN + 1];
+	size_t n;
+	unsigned long port;
+	char *end;
 
 	memset(a, 0, sizeof *a);
-	a->af = (uint8_t)sqlite3_column_int(st, i);
-	ip = sqlite3_column_blob(st, i + 1);
-	n = sqlite3_column_bytes(st, i + 1);
-	if (ip != NULL && n > 0)
-		memcpy(a->ip, ip, n < 16 ? (size_t)n : 16);
-	a->port = (uint16_t)sqlite3_column_int(st, i + 2);
+	if ((v = (const char *)sqlite3_column_text(st, i)) == NULL ||
+	    (colon = strrchr(v, ':')) == NULL)
+		return;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || port > UINT16_MAX)
+		return;
+	n = (size_t)(colon - v);
+	if (n >= 2 && v[0] == '[' && v[n - 1] == ']' && n - 2 < sizeof ip) {
+		memcpy(ip, v + 1, n - 2);
+		ip[n - 2] = '\0';
+		if (inet_pton(AF_INET6, ip, a->ip) == 1)
+			a->af = 6;
+	} else if (n < sizeof ip) {
+		memcpy(ip, v, n);
+		ip[n] = '\0';
+		if (inet_pton(AF_INET, ip, a->ip) == 1)
+			a->af = 4;
+	}
+	if (a->af == 0)
+		memset(a->ip, 0, sizeof a->ip);
+	a->port = (uint16_t)port;
 }
 
 /* Name of transport t (for store_col_code). */
@@ -1216,37 +1408,43 @@ store_col_transport(sqlite3_stmt *st, int i)
 	return t < 0 || t > UINT8_MAX ? SV_T_UNKNOWN : (uint8_t)t;
 }
 
-/* Rebuild msg->line ("first line\0CSeq method\0") from its two columns. */
-static char *
-store_col_line(sqlite3_stmt *st, int i_method, int i_line, int *oom)
+/*
+ * Fill what a message's raw bytes say (first line, CSeq, status, length,
+ * malformations) by scanning them as the tracker did; sets *oom.
+ */
+static void
+store_msg_derive(struct msg *m, int *oom)
 {
-	const char *method, *line;
-	size_t nm, nl;
-	char *p;
+	struct sip_msg sm;
+	size_t nl, nm;
 
-	if (sqlite3_column_type(st, i_line) == SQLITE_NULL &&
-	    sqlite3_column_type(st, i_method) == SQLITE_NULL)
-		return NULL;
-	method = (const char *)sqlite3_column_text(st, i_method);
-	nm = (size_t)sqlite3_column_bytes(st, i_method);
-	line = (const char *)sqlite3_column_text(st, i_line);
-	nl = (size_t)sqlite3_column_bytes(st, i_line);
-	if ((p = malloc(nl + nm + 2)) == NULL) {
+	if (m->raw == NULL || sipscan_parse(m->raw, m->len, &sm) != 0)
+		return;
+	m->is_request = (uint8_t)sm.is_request;
+	m->status = (uint16_t)sm.status;
+	m->cseq = sm.cseq;
+	m->bad = sm.bad;
+	nl = sm.first_line.len;
+	nm = sm.cseq_method.len;
+	if ((m->line = malloc(nl + nm + 2)) == NULL) {
 		*oom = 1;
-		return NULL;
+		return;
 	}
 	if (nl > 0)
-		memcpy(p, line, nl);
-	p[nl] = '\0';
+		memcpy(m->line, sm.first_line.s, nl);
+	m->line[nl] = '\0';
 	if (nm > 0)
-		memcpy(p + nl + 1, method, nm);
-	p[nl + 1 + nm] = '\0';
-	return p;
+		memcpy(m->line + nl + 1, sm.cseq_method.s, nm);
+	m->line[nl + 1 + nm] = '\0';
 }
 
-/* Read the messages of the call stored as row into c; 0 on success. */
+/*
+ * Read the hint messages of the call stored as row, from row id first, into
+ * c; 0 on success.
+ */
 static int
-store_read_msgs(struct store *s, int64_t row, struct call *c, int hint)
+store_read_msgs(struct store *s, int64_t row, int64_t first, struct call *c,
+    int hint)
 {
 	sqlite3_stmt *st;
 	struct msg *m, *n;
@@ -1256,6 +1454,8 @@ store_read_msgs(struct store *s, int64_t row, struct call *c, int hint)
 	if ((st = store_stmt(s, STORE_R_MSGS)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, row);
+	sqlite3_bind_int64(st, 2, first);
+	sqlite3_bind_int(st, 3, hint);
 	if (hint > 0 && (c->msgs = calloc((size_t)hint, sizeof *m)) != NULL)
 		c->cap_msgs = hint;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1275,20 +1475,15 @@ store_read_msgs(struct store *s, int64_t row, struct call *c, int hint)
 		m->frame = (uint64_t)sqlite3_column_int64(st, 1);
 		m->source = (uint8_t)sqlite3_column_int(st, 2);
 		store_col_addr(st, 3, &m->src);
-		store_col_addr(st, 6, &m->dst);
-		m->transport = store_col_transport(st, 9);
-		m->is_request = (uint8_t)sqlite3_column_int(st, 10);
-		m->status = (uint16_t)sqlite3_column_int(st, 11);
-		m->cseq = (uint32_t)sqlite3_column_int64(st, 12);
-		m->line = store_col_line(st, 13, 14, &oom);
-		m->retrans = (uint8_t)sqlite3_column_int(st, 15);
-		m->fragmented = (uint8_t)sqlite3_column_int(st, 16);
-		m->bad = (unsigned)sqlite3_column_int64(st, 17);
-		m->txn = sqlite3_column_int(st, 18);
-		m->len = (uint32_t)sqlite3_column_int64(st, 19);
-		if (sqlite3_column_type(st, 20) != SQLITE_NULL) {
-			raw = sqlite3_column_blob(st, 20);
-			nb = sqlite3_column_bytes(st, 20);
+		store_col_addr(st, 4, &m->dst);
+		m->transport = store_col_transport(st, 5);
+		m->retrans = (uint8_t)sqlite3_column_int(st, 6);
+		m->fragmented = (uint8_t)sqlite3_column_int(st, 7);
+		m->txn = sqlite3_column_int(st, 8);
+		if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+			raw = sqlite3_column_blob(st, 9);
+			nb = sqlite3_column_bytes(st, 9);
+			m->len = (uint32_t)nb;
 			/* NUL-terminated for convenience; len says the size. */
 			if ((m->raw = malloc((size_t)nb + 1)) == NULL)
 				oom = 1;
@@ -1296,6 +1491,7 @@ store_read_msgs(struct store *s, int64_t row, struct call *c, int hint)
 				if (nb > 0)
 					memcpy(m->raw, raw, (size_t)nb);
 				m->raw[nb] = '\0';
+				store_msg_derive(m, &oom);
 			}
 		}
 		if (oom)
@@ -1414,7 +1610,7 @@ store_read_call(struct store *s, sqlite3_stmt *st)
 {
 	struct call *c;
 	int64_t row;
-	int oom = 0, state;
+	int oom = 0, state, kind;
 
 	if ((c = calloc(1, sizeof *c)) == NULL) {
 		store_seterr(s, "%s: out of memory reading calls", s->path);
@@ -1431,12 +1627,21 @@ store_read_call(struct store *s, sqlite3_stmt *st)
 	c->first_ts = sqlite3_column_int64(st, 8);
 	c->last_ts = sqlite3_column_int64(st, 9);
 	store_col_addr(st, 10, &c->src);
-	store_col_addr(st, 13, &c->dst);
-	c->transport = store_col_transport(st, 16);
-	state = store_col_code(st, 17, store_state_name, CALL__MAX);
-	c->final_code = sqlite3_column_int(st, 18);
-	c->truncated = sqlite3_column_int(st, 20);
-	c->judged_at = sqlite3_column_int64(st, 21);
+	store_col_addr(st, 11, &c->dst);
+	c->transport = store_col_transport(st, 12);
+	state = store_col_code(st, 13, store_state_name, CALL__MAX);
+	c->final_code = sqlite3_column_int(st, 14);
+	c->truncated = sqlite3_column_int(st, 16);
+	c->judged_at = sqlite3_column_int64(st, 17);
+	c->icmp_count = sqlite3_column_int(st, 19);
+	if (c->icmp_count > 0) {
+		c->icmp_ts = sqlite3_column_int64(st, 20);
+		store_col_addr(st, 21, &c->icmp_from);
+		kind = sqlite3_column_int(st, 22);
+		c->icmp_v6 = (uint8_t)(kind >> 16 & 0xff);
+		c->icmp_type = (uint8_t)(kind >> 8 & 0xff);
+		c->icmp_code = (uint8_t)(kind & 0xff);
+	}
 	c->done = 1;
 	if (oom) {
 		store_seterr(s, "%s: out of memory reading calls", s->path);
@@ -1444,11 +1649,12 @@ store_read_call(struct store *s, sqlite3_stmt *st)
 	}
 	if (state < 0) {
 		store_seterr(s, "%s: call %lld has an unknown state '%s'",
-		    s->path, (long long)c->id, sqlite3_column_text(st, 17));
+		    s->path, (long long)c->id, sqlite3_column_text(st, 13));
 		goto fail;
 	}
 	c->state = (enum call_state)state;
-	if (store_read_msgs(s, row, c, sqlite3_column_int(st, 19)) != 0 ||
+	if (store_read_msgs(s, row, sqlite3_column_int64(st, 18), c,
+	    sqlite3_column_int(st, 15)) != 0 ||
 	    store_read_txns(s, row, c) != 0 ||
 	    store_read_auth(s, row, c) != 0)
 		goto fail;

@@ -1,10 +1,11 @@
 /*
  * store.h: SQLite storage of captured calls, messages and statistics.
  *
- * Schema (documented in sipvet(1), FILES, and man/store-schema.txt):
+ * Schema (documented in sipvet(1), DATABASE, and man/store-schema.txt):
  * captures, calls, messages, transactions, auth_events, stats, findings,
- * credentials; indexes on calls.call_id, calls.first_us, messages.ts_us and
- * messages.call_row.  WAL journal, writes batched in transactions of whole
+ * credentials; indexes on calls.call_id, calls.first_us and messages.ts_us,
+ * built when a capture ends; a call's messages are consecutive rows from
+ * calls.msg_first.  WAL journal, writes batched in transactions of whole
  * calls.  A capture row is marked complete only when its input ended
  * normally, so an interrupted capture reads back as incomplete.  Files are
  * created 0600 (they will hold credentials too).
@@ -22,6 +23,12 @@ struct store;
  * NULL with a one-line reason in err.
  */
 struct store	*store_open(const char *path, int create, char *err, size_t errlen);
+/*
+ * Open a private store in a new file under $TMPDIR (or /tmp), mode 0600,
+ * unlinked at once so it disappears with the process; a capture is begun
+ * in it.  Used for raw bytes moved out of memory.  NULL with err on failure.
+ */
+struct store	*store_open_temp(char *err, size_t errlen);
 /* Commit what is pending and close. */
 void	 store_close(struct store *s);
 /* Start a new capture described by source (e.g. "-r file.pcap"); 0 on success. */
@@ -43,7 +50,7 @@ int	 store_read(struct store *s, void (*cb)(void *arg, struct call *c),
 const char *store_error(const struct store *s);
 
 /* Version of the schema, kept in PRAGMA user_version. */
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 /* PRAGMA application_id of a sipvet store ("SIPV"). */
 #define STORE_APPLICATION_ID	0x53495056
 /* Calls written per transaction before an automatic commit. */
@@ -64,6 +71,18 @@ struct store_finding {
 
 /* Row id of the call written last by store_call, 0 when none. */
 int64_t	 store_last_call_row(const struct store *s);
+/*
+ * Calls stored up to this row id are committed; rows written after it are
+ * lost if a later write fails (store_call or store_commit returning -1).
+ */
+int64_t	 store_committed_row(const struct store *s);
+/*
+ * The raw bytes of message idx of the call stored as call_row, and their
+ * length; the pointer stays valid until the next call.  NULL with the error
+ * set when there is no such message or no bytes.
+ */
+const char *store_msg_raw(struct store *s, int64_t call_row, int idx,
+	    size_t *len);
 /*
  * Append a finding to a call's findings (numbered in order of writing);
  * call_row 0 means the call written last.  0 on success.

@@ -66,9 +66,9 @@ demo.pcap challenge-ignored-1@pbx.example.com auth-failed challenge-ignored - -
 demo.pcap forbidden-after-auth-1@pbx.example.com auth-failed wrong-username - -
 demo.pcap number-not-found-1@pbx.example.com failed number-not-found - -
 demo.pcap byo-source-1@pbx.example.com auth-failed byo-source-not-gateway - -
-# ack-mismatch: the call is answered after the bad ACK; sipvet calls it failed
-# (a non-authentication error on the call).
-ack-mismatch.pcap ack-mismatch-1@pbx.example.com failed ack-mismatch - -
+# ack-mismatch: the ACK of the 401 carries another branch, and the call is
+# answered all the same: an authentication-flow warning, verdict ok.
+ack-mismatch.pcap ack-mismatch-1@pbx.example.com ok none ack-mismatch -
 nonce-mismatch.pcap nonce-mismatch-1@pbx.example.com auth-failed nonce-mismatch - -
 nonce-mismatch.pcap nonce-mismatch-ka-1@pbx.example.com ok none - -
 opaque-not-echoed.pcap opaque-not-echoed-1@pbx.example.com auth-failed opaque-not-echoed - -
@@ -80,6 +80,12 @@ auth-header-type.pcap auth-header-type-1@pbx.example.com auth-failed auth-header
 auth-header-type.pcap auth-header-type-ka-1@pbx.example.com ok none - -
 retry-cseq-not-incremented.pcap retry-cseq-not-incremented-1@pbx.example.com ok none retry-cseq-not-incremented -
 retry-dialog-changed.pcap retry-dialog-changed-1@pbx.example.com ok none retry-dialog-changed -
+# retry-new-call-id: the retry of the 401 comes as a new call (new Call-ID and
+# From tag) that the server answers: the challenged call gets the error, the
+# retry a warning, each naming the other's Call-ID (checked below).
+retry-new-call-id.pcap retry-new-call-id-1@pbx.example.com auth-failed retry-dialog-changed - -
+retry-new-call-id.pcap retry-retry-new-call-id-1@pbx.example.com ok none retry-dialog-changed -
+icmp-unreachable.pcap icmp-unreachable-1@pbx.example.com failed no-response - -
 credentials-rejected-loop.pcap credentials-rejected-loop-1@pbx.example.com auth-failed credentials-rejected-loop - -
 credentials-rejected-loop.pcap credentials-rejected-loop-ka-1@pbx.example.com ok none - -
 credentials-rejected-loop.pcap credentials-rejected-loop-1@pbx.example.com auth-failed wrong-password credentials-rejected-loop creds
@@ -90,6 +96,18 @@ udp-oversize.pcap udp-oversize-1@pbx.example.com failed udp-oversize - -
 udp-oversize.pcap udp-oversize-ka-1@pbx.example.com ok none - -
 nat-private-address.pcap nat-private-address-1@pbx.example.com ok none nat-private-address -
 EOF
+
+# evid FILE CALL-ID RULE FIELD VALUE: the rule's finding on the call has FIELD = VALUE
+evid() {
+	got=$("$SIPVET" -N --json -r "$CAP/$1" 2>/dev/null | jq -r --arg c "$2" --arg r "$3" \
+		--arg f "$4" 'select(.type == "call" and .call_id == $c) | .findings[] |
+		select(.id == $r) | .[$f] | tostring' | head -1)
+	if [ "$got" = "$5" ]; then
+		pass "$1 $2: $3 $4 is $5"
+	else
+		fail "$1 $2: $3 $4 is '$got', expected '$5'"
+	fi
+}
 
 # run FILE OPTS: sipvet's NDJSON for FILE into $TMP/out.json, exit status in $rc
 run() {
@@ -254,6 +272,25 @@ fi
 "$SIPVET" --explain nosuch >"$TMP/explain" 2>&1
 rc=$?
 [ "$rc" -eq 2 ] && pass "--explain nosuch: exit 2" || fail "--explain nosuch: exit $rc, expected 2"
+
+# the retry with a new Call-ID: each call's finding names the other call
+evid retry-new-call-id.pcap retry-new-call-id-1@pbx.example.com retry-dialog-changed value \
+	retry-retry-new-call-id-1@pbx.example.com
+evid retry-new-call-id.pcap retry-new-call-id-1@pbx.example.com retry-dialog-changed header Call-ID
+evid retry-new-call-id.pcap retry-new-call-id-1@pbx.example.com retry-dialog-changed severity error
+evid retry-new-call-id.pcap retry-retry-new-call-id-1@pbx.example.com retry-dialog-changed value \
+	retry-new-call-id-1@pbx.example.com
+evid retry-new-call-id.pcap retry-retry-new-call-id-1@pbx.example.com retry-dialog-changed severity warning
+# no challenge-ignored on the challenged call: its retry came, on another Call-ID
+evid retry-new-call-id.pcap retry-new-call-id-1@pbx.example.com challenge-ignored id ""
+# ICMP port unreachable answers the INVITE: named with its sender, at once
+evid icmp-unreachable.pcap icmp-unreachable-1@pbx.example.com no-response header ICMP
+evid icmp-unreachable.pcap icmp-unreachable-1@pbx.example.com no-response value \
+	"ICMP port unreachable from 127.0.0.9"
+evid icmp-unreachable.pcap icmp-unreachable-1@pbx.example.com no-response message 0
+# the ACK of the 401 on another branch, on an answered call: a warning
+evid ack-mismatch.pcap ack-mismatch-1@pbx.example.com ack-mismatch severity warning
+evid ack-mismatch.pcap ack-mismatch-1@pbx.example.com ack-mismatch header Via
 
 # a credentials file readable by others is refused
 cp "$CRED" "$TMP/cred644"

@@ -55,4 +55,53 @@ if [ -x "$gen" ] && "$gen" bench -n 2000000 "$TMP/big.pcap" >/dev/null 2>&1; the
 else
 	fail "pcapgen could not write the interrupt test's capture"
 fi
+
+# The memory budget (--memory, for the interface; --keep-calls keeps done
+# calls in the batch report the same way): raw bytes of done calls past it
+# go to a temporary store, 0600 and unlinked, gone when sipvet exits.
+# (100 calls a second of capture time, so calls end all along.)
+if [ -x "$gen" ] && [ -x /usr/bin/time ] &&
+    "$gen" bench -n 200000 --rate 100 "$TMP/mem.pcap" >/dev/null 2>&1; then
+	mkdir -p "$TMP/tmpd"
+	TMPDIR="$TMP/tmpd" "$SIPVET" -N -q --keep-calls --memory 1 \
+	    -r "$TMP/mem.pcap" >/dev/null 2>"$TMP/mem.err" &
+	pid=$!
+	seen="" i=0
+	while [ $i -lt 400 ] && kill -0 "$pid" 2>/dev/null; do
+		for fd in /proc/"$pid"/fd/*; do
+			l=$(readlink "$fd" 2>/dev/null) || continue
+			case "$l" in
+			"$TMP/tmpd/sipvet-"*"(deleted)")
+				seen=$(stat -L -c %a "$fd" 2>/dev/null) ;;
+			esac
+		done
+		[ -n "$seen" ] && break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	wait "$pid"
+	[ "$seen" = 600 ] && pass "temporary store open 0600 and already unlinked" ||
+	    fail "temporary store not seen unlinked and 0600 (mode '$seen')"
+	[ -z "$(ls -A "$TMP/tmpd")" ] && pass "nothing left in TMPDIR after exit" ||
+	    fail "left in TMPDIR: $(ls -A "$TMP/tmpd")"
+	moved=$(sed -n 's/.*budget: \([0-9]*\) calls.*/\1/p' "$TMP/mem.err")
+	[ "${moved:-0}" -gt 0 ] && pass "memory budget moved $moved calls to the store" ||
+	    fail "memory budget moved nothing: $(cat "$TMP/mem.err")"
+	# Under ASan, freed memory must not wait in its quarantine.
+	asan="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
+	ASAN_OPTIONS=$asan /usr/bin/time -f %M -o "$TMP/rss0" "$SIPVET" -N -q \
+	    --keep-calls --memory 0 -r "$TMP/mem.pcap" >"$TMP/mem0.txt" 2>/dev/null
+	ASAN_OPTIONS=$asan /usr/bin/time -f %M -o "$TMP/rss1" "$SIPVET" -N -q \
+	    --keep-calls --memory 1 -r "$TMP/mem.pcap" >"$TMP/mem1.txt" 2>/dev/null
+	r0=$(tail -1 "$TMP/rss0") r1=$(tail -1 "$TMP/rss1")
+	if [ $((r1 * 10)) -lt $((r0 * 7)) ]; then
+		pass "peak RSS with a 1 MB budget $r1 KB, without $r0 KB"
+	else
+		fail "peak RSS with a 1 MB budget $r1 KB, not well below $r0 KB"
+	fi
+	cmp -s "$TMP/mem0.txt" "$TMP/mem1.txt" && pass "same report with and without a budget" ||
+	    fail "the budget changed the report"
+else
+	fail "pcapgen could not write the memory budget test's capture"
+fi
 finish

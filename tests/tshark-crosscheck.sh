@@ -12,7 +12,7 @@ for f in "$top_srcdir"/captures/*.pcap "$top_srcdir"/captures/*.pcapng; do
 	name=$(basename "$f")
 	# tshark: one line per SIP message; several messages in one frame come
 	# out as comma-joined fields, split here.
-	tshark -n -r "$f" -Y sip -o tcp.desegment_tcp_streams:TRUE \
+	tshark -n -r "$f" -Y 'sip && !icmp && !icmpv6' -o tcp.desegment_tcp_streams:TRUE \
 	    --enable-heuristic sip_tcp --enable-heuristic sip_udp \
 	    -T fields -E separator=/t -E occurrence=a -E aggregator=, \
 	    -e sip.Call-ID -e sip.Method -e sip.Status-Code -e sip.CSeq.seq \

@@ -6,7 +6,8 @@
  * 16-bit big-endian length (a short final frame takes what is left).  All
  * frames go through one decoder, so fragments, SCTP messages and TCP flows
  * can build up across frames; then the decoder is expired, flushed and
- * freed.  Expects small inputs (a few frames).
+ * freed.  ICMP errors quoting SIP go to the same sink.  Expects small
+ * inputs (a few frames).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,7 +45,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sv_stats st;
 	struct decoder *d;
 	unsigned sum = 0;
-	struct sv_sink sink = { fuzz_decode_sink, &sum };
+	struct sv_sink sink = { fuzz_decode_sink, &sum, fuzz_decode_sink };
 	size_t off = 1, n;
 	uint64_t frame = 0;
 	uint8_t *copy;

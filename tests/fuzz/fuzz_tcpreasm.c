@@ -66,7 +66,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	c = cfgs[data[0] & 1];
 	memset(&st, 0, sizeof st);
-	r = tcpreasm_new(&c, &st, (struct sv_sink){ fuzz_tcpreasm_sink, &sum });
+	r = tcpreasm_new(&c, &st, (struct sv_sink){ fuzz_tcpreasm_sink, &sum, NULL });
 	if (r == NULL)
 		return 0;
 	memset(&m, 0, sizeof m);

@@ -209,7 +209,7 @@ static struct decoder *
 t_decoder(struct sv_stats *st, struct t_sink *s)
 {
 	struct decode_config c;
-	struct sv_sink sink = { t_sink_message, s };
+	struct sv_sink sink = { t_sink_message, s, NULL };
 
 	memset(st, 0, sizeof *st);
 	memset(s, 0, sizeof *s);
@@ -269,6 +269,172 @@ START_TEST(t_ether_ipv4_udp)
 	ck_assert_uint_eq(s.m.source, 3);
 	ck_assert_int_eq(s.m.fragmented, 0);
 	decode_free(d);
+}
+END_TEST
+
+/* The ICMP hook of the counting sink: count errors and keep the last one. */
+static void
+t_sink_icmp(void *arg, const struct sv_meta *m, const char *buf, size_t len)
+{
+	struct t_sink *s = arg;
+
+	s->n += 1000;
+	s->m = *m;
+	s->len = len < sizeof s->msg ? len : sizeof s->msg;
+	memcpy(s->msg, buf, s->len);
+}
+
+/* A decoder whose sink also takes ICMP errors. */
+static struct decoder *
+t_decoder_icmp(struct sv_stats *st, struct t_sink *s)
+{
+	struct decode_config c;
+	struct sv_sink sink = { t_sink_message, s, t_sink_icmp };
+
+	memset(st, 0, sizeof *st);
+	memset(s, 0, sizeof *s);
+	decode_config_default(&c);
+	return decode_new(&c, st, sink);
+}
+
+/* Prepend an ICMP or ICMPv6 error header (type, code, 4 unused bytes). */
+static void
+t_icmp(struct t_frame *f, uint8_t type, uint8_t code)
+{
+	uint8_t *h = t_push(f, 8);
+
+	h[0] = type;
+	h[1] = code;
+}
+
+/*
+ * ICMP port unreachable quoting an IPv4 UDP packet cut after 100 bytes of
+ * SIP: the hook gets the quoted addresses, ports and payload, the outer
+ * sender, type and code; the message sink gets nothing.
+ */
+START_TEST(t_icmp4_unreachable)
+{
+	struct sv_stats st;
+	struct t_sink s;
+	struct t_frame f;
+	struct decoder *d = t_decoder_icmp(&st, &s);
+	uint8_t ip[4];
+
+	t_sip_udp4(&f, 5062, 5060);
+	f.end = f.start + 28 + 100;		/* the quote is cut */
+	t_icmp(&f, 3, 3);
+	t_ipv4(&f, 0xc0000263, 0xc0000201, 1);
+	t_ether(&f, 0x0800);
+	decode_frame(d, DLT_EN10MB, 5, 7, 0, f.buf + f.start, t_len(&f));
+	ck_assert_int_eq(s.n, 1000);
+	ck_assert_uint_eq(s.len, 100);
+	ck_assert(memcmp(s.msg, T_SIP, 100) == 0);
+	ck_assert_int_eq(s.m.src.af, 4);
+	ck_assert_uint_eq(s.m.src.port, 5062);
+	ck_assert_uint_eq(s.m.dst.port, 5060);
+	t_put32(ip, 0xc0000201);
+	ck_assert(memcmp(s.m.src.ip, ip, 4) == 0);
+	t_put32(ip, 0xc0000263);
+	ck_assert(memcmp(s.m.icmp_from.ip, ip, 4) == 0);
+	ck_assert_int_eq(s.m.icmp_v6, 0);
+	ck_assert_int_eq(s.m.icmp_type, 3);
+	ck_assert_int_eq(s.m.icmp_code, 3);
+	ck_assert_int_eq(s.m.transport, SV_T_UDP);
+	ck_assert_uint_eq(t_drops(&st), 0);
+
+	/* Time exceeded too; an echo request is another protocol. */
+	t_sip_udp4(&f, 5062, 5060);
+	t_icmp(&f, 11, 0);
+	t_ipv4(&f, 0xc0000263, 0xc0000201, 1);
+	decode_frame(d, DLT_RAW, 6, 8, 0, f.buf + f.start, t_len(&f));
+	ck_assert_int_eq(s.n, 2000);
+	ck_assert_int_eq(s.m.icmp_type, 11);
+	t_sip_udp4(&f, 5062, 5060);
+	t_icmp(&f, 8, 0);
+	t_ipv4(&f, 0xc0000263, 0xc0000201, 1);
+	decode_frame(d, DLT_RAW, 7, 9, 0, f.buf + f.start, t_len(&f));
+	ck_assert_int_eq(s.n, 2000);
+	ck_assert_uint_eq(st.drop[SV_DROP_PROTO], 1);
+	decode_free(d);
+}
+END_TEST
+
+/* ICMPv6 port unreachable quoting an IPv6 UDP packet. */
+START_TEST(t_icmp6_unreachable)
+{
+	struct sv_stats st;
+	struct t_sink s;
+	struct t_frame f;
+	struct decoder *d = t_decoder_icmp(&st, &s);
+
+	t_frame_init(&f);
+	t_append(&f, T_SIP, strlen(T_SIP));
+	t_udp(&f, 5062, 5060);
+	t_ipv6(&f, 17);
+	t_icmp(&f, 1, 4);
+	t_ipv6(&f, 58);
+	t_ether(&f, 0x86dd);
+	decode_frame(d, DLT_EN10MB, 5, 7, 0, f.buf + f.start, t_len(&f));
+	ck_assert_int_eq(s.n, 1000);
+	ck_assert_uint_eq(s.len, strlen(T_SIP));
+	ck_assert_int_eq(s.m.src.af, 6);
+	ck_assert(memcmp(s.m.src.ip, t_v6src, 16) == 0);
+	ck_assert(memcmp(s.m.dst.ip, t_v6dst, 16) == 0);
+	ck_assert_uint_eq(s.m.src.port, 5062);
+	ck_assert_int_eq(s.m.icmp_v6, 1);
+	ck_assert_int_eq(s.m.icmp_type, 1);
+	ck_assert_int_eq(s.m.icmp_code, 4);
+	ck_assert_uint_eq(t_drops(&st), 0);
+	decode_free(d);
+}
+END_TEST
+
+/*
+ * Bad ICMP quotes: too short for the quoted header or its UDP header is
+ * counted truncated; a quote of TCP, or a decoder without an ICMP hook,
+ * carries no SIP; nothing reaches either sink.
+ */
+START_TEST(t_icmp_bad_quotes)
+{
+	struct sv_stats st;
+	struct t_sink s;
+	struct t_frame f;
+	struct decoder *d = t_decoder_icmp(&st, &s);
+	struct decoder *plain;
+
+	t_sip_udp4(&f, 5062, 5060);
+	f.end = f.start + 24;			/* IP header, half a UDP one */
+	t_icmp(&f, 3, 1);
+	t_ipv4(&f, 0xc0000263, 0xc0000201, 1);
+	decode_frame(d, DLT_RAW, 1, 1, 0, f.buf + f.start, t_len(&f));
+	t_frame_init(&f);
+	t_append(&f, "\x45\x00", 2);		/* a quoted header cut at 2 bytes */
+	t_icmp(&f, 3, 3);
+	t_ipv4(&f, 0xc0000263, 0xc0000201, 1);
+	decode_frame(d, DLT_RAW, 2, 2, 0, f.buf + f.start, t_len(&f));
+	t_frame_init(&f);
+	t_icmp(&f, 3, 3);			/* no room for the ICMP header */
+	f.end -= 4;
+	t_ipv4(&f, 0xc0000263, 0xc0000201, 1);
+	decode_frame(d, DLT_RAW, 3, 3, 0, f.buf + f.start, t_len(&f));
+	ck_assert_uint_eq(st.drop[SV_DROP_TRUNCATED], 3);
+	t_sip_udp4(&f, 5062, 5060);
+	f.buf[f.start + 9] = 6;			/* the quote says TCP */
+	t_icmp(&f, 3, 3);
+	t_ipv4(&f, 0xc0000263, 0xc0000201, 1);
+	decode_frame(d, DLT_RAW, 4, 4, 0, f.buf + f.start, t_len(&f));
+	ck_assert_uint_eq(st.not_sip, 1);
+	ck_assert_int_eq(s.n, 0);
+	decode_free(d);
+
+	plain = t_decoder(&st, &s);
+	t_sip_udp4(&f, 5062, 5060);
+	t_icmp(&f, 3, 3);
+	t_ipv4(&f, 0xc0000263, 0xc0000201, 1);
+	decode_frame(plain, DLT_RAW, 5, 5, 0, f.buf + f.start, t_len(&f));
+	ck_assert_int_eq(s.n, 0);
+	ck_assert_uint_eq(st.not_sip, 1);
+	decode_free(plain);
 }
 END_TEST
 
@@ -1055,7 +1221,7 @@ START_TEST(t_too_large)
 	struct t_sink s;
 	struct t_frame f;
 	struct decode_config c;
-	struct sv_sink sink = { t_sink_message, &s };
+	struct sv_sink sink = { t_sink_message, &s, NULL };
 	struct decoder *d;
 
 	memset(&st, 0, sizeof st);
@@ -1208,6 +1374,9 @@ decode_suite(void)
 	tcase_add_test(tc, t_sll_sll2);
 	tcase_add_test(tc, t_null_loop_raw);
 	tcase_add_test(tc, t_ipv6_udp);
+	tcase_add_test(tc, t_icmp4_unreachable);
+	tcase_add_test(tc, t_icmp6_unreachable);
+	tcase_add_test(tc, t_icmp_bad_quotes);
 	tcase_add_test(tc, t_ipv4_fragments);
 	tcase_add_test(tc, t_ipv6_fragments);
 	tcase_add_test(tc, t_truncated);

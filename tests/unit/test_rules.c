@@ -1266,9 +1266,31 @@ START_TEST(test_ack_mismatch)
 	t_retry(&tc, AST, t_authz("1111212", "sip.vapi.ai", "pw",
 	    "174359995951500"), 200, "OK");
 	t_run(&tc, &d, 0);
-	t_root(&d, "ack-mismatch", 2, "branch", NULL);
+	/* Answered all the same: an authentication-flow warning, ok. */
+	ck_assert_ptr_null(t_first_error(&d));
+	ck_assert_int_eq(t_find(&d, "ack-mismatch"), 0);
+	ck_assert_int_eq(d.f[0].severity, RULES_WARNING);
+	ck_assert_int_eq(d.f[0].msg, 2);
 	ck_assert_str_eq(d.f[0].header, "Via");
-	ck_assert_int_eq(d.verdict, RULES_FAILED);
+	ck_assert_int_eq(d.verdict, RULES_OK);
+	call_free(tc.c);
+	rules_diagnosis_free(&d);
+
+	/* Not answered: an error, and the call's authentication failed. */
+	tc.c = calloc(1, sizeof *tc.c);
+	tc.t = T0;
+	t_invite(&tc, 0, RURI, "z9hG4bK-1", 101, "ft1", AST, NULL);
+	t_resp(&tc, 150, 0, 401, "Unauthorized", RURI, "z9hG4bK-1", 101,
+	    "INVITE", "vt1", CHAL);
+	t_ack(&tc, 5, RURI, "z9hG4bK-other", 101, "vt1");
+	t_resp(&tc, 500, 1, 401, "Unauthorized", RURI, "z9hG4bK-1", 101,
+	    "INVITE", "vt1", CHAL);
+	t_retry(&tc, AST, t_authz("1111212", "sip.vapi.ai", "pw",
+	    "174359995951500"), 403, "Forbidden");
+	t_run(&tc, &d, 0);
+	ck_assert_int_ge(t_find(&d, "ack-mismatch"), 0);
+	ck_assert_int_eq(d.f[t_find(&d, "ack-mismatch")].severity, RULES_ERROR);
+	ck_assert_int_eq(d.verdict, RULES_AUTH_FAILED);
 	call_free(tc.c);
 	rules_diagnosis_free(&d);
 
@@ -1283,7 +1305,8 @@ START_TEST(test_ack_mismatch)
 	t_retry(&tc, AST, t_authz("1111212", "sip.vapi.ai", "pw",
 	    "174359995951500"), 200, "OK");
 	t_run(&tc, &d, 0);
-	t_root(&d, "ack-mismatch", 1, NULL, NULL);
+	ck_assert_int_eq(t_find(&d, "ack-mismatch"), 0);
+	ck_assert_int_eq(d.f[0].msg, 1);
 	ck_assert_ptr_nonnull(strstr(d.f[0].value, "no ACK"));
 	t_end(&tc, &d);
 }
@@ -1304,6 +1327,159 @@ START_TEST(test_new_call_id)
 	t_run(&tc, &d, 0);
 	t_root(&d, "retry-dialog-changed", 0, NULL, NULL);
 	ck_assert_str_eq(d.f[0].header, "Call-ID");
+	t_end(&tc, &d);
+}
+END_TEST
+
+/* Give every message of a call to the history, as the tracker's observer. */
+static void
+t_observe(struct rules_history *h, const struct call *c)
+{
+	unsigned char	rec[TRACKER_RECORD_MAX];
+	struct sip_msg	sm;
+	int		i;
+
+	for (i = 0; i < c->n_msgs; i++) {
+		ck_assert_int_eq(sipscan_parse(c->msgs[i].raw, c->msgs[i].len,
+		    &sm), 0);
+		ck_assert_uint_gt(rules_observe(h, &sm, rec, sizeof rec), 0);
+	}
+}
+
+/* Put another Call-ID ("c2@" for "c1@") into every message of a call. */
+static void
+t_call_id2(struct call *c)
+{
+	char	*p;
+	int	 i;
+
+	for (i = 0; i < c->n_msgs; i++)
+		if ((p = strstr(c->msgs[i].raw, "Call-ID: c1@")) != NULL)
+			p[10] = '2';
+}
+
+/*
+ * A retry sent with a new Call-ID: with the history, the challenged call
+ * gets retry-dialog-changed naming the retry's Call-ID (not
+ * challenge-ignored), and the retry's call the finding naming the
+ * challenged call's; without it, the usual findings.
+ */
+START_TEST(test_history_new_call_id)
+{
+	struct tcall		 a, b, x;
+	struct diagnosis	 d;
+	struct rules_history	*h;
+	int			 i;
+
+	t_begin(&a);
+	t_challenged(&a, AST, CHAL);
+	t_begin(&b);
+	b.t = a.t;
+	t_invite(&b, 10, RURI, "z9hG4bK-2", 102, "ft2", AST,
+	    t_authz("1111212", "sip.vapi.ai", "pw", "174359995951500"));
+	t_resp(&b, 150, 0, 200, "OK", RURI, "z9hG4bK-2", 102, "INVITE", "vt2",
+	    NULL);
+	t_call_id2(b.c);
+	ck_assert_ptr_nonnull(h = rules_history_new());
+	t_observe(h, a.c);
+	t_observe(h, b.c);
+
+	ck_assert_int_eq(rules_run_hist(&a.cfg, h, a.c, a.t + 40 * SEC, &d), 0);
+	t_root(&d, "retry-dialog-changed", 1, "Call-ID", NULL);
+	ck_assert_str_eq(d.f[0].header, "Call-ID");
+	ck_assert_str_eq(d.f[0].value, "c2@" PBX_IP);
+	ck_assert_int_eq(t_find(&d, "challenge-ignored"), -1);
+	ck_assert_int_eq(d.verdict, RULES_AUTH_FAILED);
+	rules_diagnosis_free(&d);
+
+	ck_assert_int_eq(rules_run_hist(&b.cfg, h, b.c, b.t + 40 * SEC, &d), 0);
+	i = t_find(&d, "retry-dialog-changed");
+	ck_assert_int_ge(i, 0);
+	ck_assert_int_eq(d.f[i].severity, RULES_WARNING);
+	ck_assert_int_eq(d.f[i].msg, 0);
+	ck_assert_str_eq(d.f[i].value, "c1@" PBX_IP);
+	ck_assert_int_eq(d.verdict, RULES_OK);
+	rules_diagnosis_free(&d);
+
+	/* Without the history: challenge-ignored, as before. */
+	t_run(&a, &d, 0);
+	t_root(&d, "challenge-ignored", 1, NULL, NULL);
+	rules_diagnosis_free(&d);
+
+	/* A call that opens normally (challenged first) is no retry. */
+	rules_history_free(h);
+	ck_assert_ptr_nonnull(h = rules_history_new());
+	t_begin(&x);
+	x.t = a.t;
+	t_challenged(&x, AST, CHAL);
+	t_retry(&x, AST, t_authz("1111212", "sip.vapi.ai", "pw",
+	    "174359995951500"), 200, "OK");
+	t_call_id2(x.c);
+	t_observe(h, a.c);
+	t_observe(h, x.c);
+	ck_assert_int_eq(rules_run_hist(&a.cfg, h, a.c, a.t + 40 * SEC, &d), 0);
+	t_root(&d, "challenge-ignored", 1, NULL, NULL);
+	ck_assert_int_eq(t_find(&d, "retry-dialog-changed"), -1);
+	rules_diagnosis_free(&d);
+
+	/* Nor is a retry more than Timer B after the challenge. */
+	rules_history_free(h);
+	ck_assert_ptr_nonnull(h = rules_history_new());
+	t_observe(h, a.c);
+	ck_assert_int_eq(rules_run_hist(&a.cfg, h, x.c, a.t + 10 * SEC, &d),
+	    0);	/* the history's clock moves on */
+	rules_diagnosis_free(&d);
+	ck_assert_int_eq(rules_run_hist(&a.cfg, h, x.c, a.t + 60 * SEC, &d),
+	    0);
+	rules_diagnosis_free(&d);
+	t_observe(h, b.c);
+	ck_assert_int_eq(rules_run_hist(&a.cfg, h, a.c, a.t + 90 * SEC, &d), 0);
+	t_root(&d, "challenge-ignored", 1, NULL, NULL);
+	rules_diagnosis_free(&d);
+	rules_history_free(h);
+	t_end(&x, &d);
+	call_free(b.c);
+	config_free(&b.cfg);
+	call_free(a.c);
+	config_free(&a.cfg);
+}
+END_TEST
+
+/*
+ * ICMP port unreachable answers the INVITE: no-response at once (no
+ * in-progress until Timer B), naming the error and its sender.
+ */
+START_TEST(test_icmp_no_response)
+{
+	struct tcall		tc;
+	struct diagnosis	d;
+
+	t_begin(&tc);
+	t_invite(&tc, 0, RURI, "z9hG4bK-1", 101, "ft1", AST, NULL);
+	t_run(&tc, &d, tc.t + 2 * SEC);
+	ck_assert_int_eq(d.verdict, RULES_IN_PROGRESS);
+	ck_assert_int_eq(t_find(&d, "no-response"), -1);
+	rules_diagnosis_free(&d);
+
+	tc.c->icmp_count = 2;
+	tc.c->icmp_ts = tc.t + 1000;
+	tc.c->icmp_from = t_addr(VAPI_IP, 0);
+	tc.c->icmp_type = 3;
+	tc.c->icmp_code = 13;
+	t_run(&tc, &d, tc.t + 2 * SEC);
+	t_root(&d, "no-response", 0, NULL, NULL);
+	ck_assert_str_eq(d.f[0].header, "ICMP");
+	ck_assert_str_eq(d.f[0].value, "ICMP communication administratively "
+	    "prohibited from " VAPI_IP);
+	ck_assert_ptr_nonnull(strstr(d.f[0].explanation, "type 3, code 13"));
+	ck_assert_int_eq(d.verdict, RULES_FAILED);
+	rules_diagnosis_free(&d);
+
+	tc.c->icmp_v6 = 1;
+	tc.c->icmp_type = 1;
+	tc.c->icmp_code = 4;
+	t_run(&tc, &d, tc.t + 2 * SEC);
+	ck_assert_ptr_nonnull(strstr(d.f[0].value, "ICMPv6 port unreachable"));
 	t_end(&tc, &d);
 }
 END_TEST
@@ -1680,6 +1856,8 @@ test_rules_suite(void)
 	tcase_add_test(tc, test_ruri_ip);
 	tcase_add_test(tc, test_ack_mismatch);
 	tcase_add_test(tc, test_new_call_id);
+	tcase_add_test(tc, test_history_new_call_id);
+	tcase_add_test(tc, test_icmp_no_response);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_disabled_rule);

@@ -3,8 +3,11 @@
  * with NULs), transactions, authentication events, IPv4/IPv6 addresses and
  * counters written and read back field by field; file mode; clear errors on
  * missing, foreign and non-SQLite files; interrupted and killed captures;
- * the latest capture is the one read.  Each test works in its own temporary
- * directory.  SV_STORE_BENCH=N also times N calls of 10 messages of 500
+ * the latest capture is the one read; what the raw bytes say is scanned
+ * again on reading; one message read back by row; the private temporary
+ * store (0600, unlinked); the engine's memory budget moving raw bytes of
+ * kept calls to the store and reading them back byte for byte.  Each test
+ * works in its own temporary directory.  SV_STORE_BENCH=N also times N calls of 10 messages of 500
  * bytes and prints messages per second.
  */
 #include <sys/stat.h>
@@ -12,6 +15,7 @@
 #include <sys/wait.h>
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -23,6 +27,9 @@
 #include <sqlite3.h>
 
 #include "sv.h"
+#include "engine.h"
+#include "rules.h"
+#include "sipscan.h"
 #include "tracker.h"
 #include "store.h"
 
@@ -173,9 +180,11 @@ mkcall(uint64_t id, const char *call_id, int64_t first, int v6, int n)
 		m->cseq = 1 + (uint32_t)i / 2;
 		m->bad = (unsigned)i * 5u;
 		m->txn = i / 2;
-		len = snprintf(raw, sizeof raw, "%s sip:x SIP/2.0\r\n"
-		    "Call-ID: %s\r\n\r\n", m->is_request ? "INVITE" :
-		    "SIP/2.0 401", call_id);
+		len = snprintf(raw, sizeof raw, "%s\r\nCall-ID: %s\r\n"
+		    "CSeq: %u INVITE\r\n\r\n", m->is_request ?
+		    "INVITE sip:+15551234567@sip.vapi.ai SIP/2.0" :
+		    m->status == 401 ? "SIP/2.0 401 Unauthorized" :
+		    "SIP/2.0 403 Forbidden", call_id, m->cseq);
 		/* Binary body with NULs in it. */
 		for (k = 0; k < 40; k++)
 			raw[len++] = (char)(k * 7 + i);
@@ -219,6 +228,58 @@ mkcall(uint64_t id, const char *call_id, int64_t first, int v6, int n)
 	c->auth[1] = (struct auth_event){ AUTH_ANSWER, 2, 1, 0 };
 	c->auth[2] = (struct auth_event){ AUTH_RESULT, 3, 1, 403 };
 	return c;
+}
+
+/* An address as the store gives it back: IPv4 without stray bytes. */
+static void
+norm_addr(struct sv_addr *a)
+{
+	if (a->af == 4)
+		memset(a->ip + 4, 0, sizeof a->ip - 4);
+	else if (a->af != 6)
+		memset(a->ip, 0, sizeof a->ip);
+}
+
+/*
+ * Turn a written call into what reading it back gives: the message fields
+ * its raw bytes say (scanned again), none for a message without bytes.
+ */
+static void
+expect_stored(struct call *c)
+{
+	struct sip_msg sm;
+	struct msg *m;
+	char first[1024];
+	int i;
+
+	norm_addr(&c->src);
+	norm_addr(&c->dst);
+	for (i = 0; i < c->n_msgs; i++) {
+		m = &c->msgs[i];
+		norm_addr(&m->src);
+		norm_addr(&m->dst);
+		free(m->line);
+		m->line = NULL;
+		m->is_request = 0;
+		m->status = 0;
+		m->cseq = 0;
+		m->bad = 0;
+		if (m->raw == NULL) {
+			m->len = 0;
+			continue;
+		}
+		if (sipscan_parse(m->raw, m->len, &sm) != 0)
+			continue;
+		m->is_request = (uint8_t)sm.is_request;
+		m->status = (uint16_t)sm.status;
+		m->cseq = sm.cseq;
+		m->bad = sm.bad;
+		ck_assert_uint_lt(sm.first_line.len, sizeof first);
+		memcpy(first, sm.first_line.s, sm.first_line.len);
+		first[sm.first_line.len] = '\0';
+		m->line = mkline(first, sm.cseq_method.len == 6 ? "INVITE" :
+		    "");
+	}
 }
 
 /* Compare two strings that may both be NULL. */
@@ -417,6 +478,16 @@ START_TEST(test_roundtrip)
 	ck_assert_int_eq(store_call(s, w[3]), 0);
 	ck_assert_int_eq(store_capture_end(s, &st, 1), 0);
 	store_close(s);
+	/* Scanned again from the raw bytes: the request line and CSeq. */
+	for (i = 0; i < 4; i++)
+		expect_stored(w[i]);
+	ck_assert_str_eq(msg_first_line(&w[0]->msgs[1]),
+	    "SIP/2.0 401 Unauthorized");
+	ck_assert_uint_eq(w[0]->msgs[1].status, 401);
+	ck_assert_uint_eq(w[0]->msgs[4].cseq, 3);
+	ck_assert_uint_eq(w[0]->msgs[4].is_request, 1);
+	ck_assert_str_eq(msg_cseq_method(&w[0]->msgs[4]), "INVITE");
+	ck_assert_ptr_null(w[0]->msgs[2].line);
 
 	s = open_ro(t.db);
 	memset(&rst, 0xff, sizeof rst);
@@ -498,7 +569,7 @@ START_TEST(test_schema)
 	    " pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
 	/* Every counter and every drop reason, by name. */
 	ck_assert_int_eq(raw_int(t.db, "SELECT count(*) FROM stats"),
-	    13 + SV_DROP__MAX);
+	    14 + SV_DROP__MAX);
 	ck_assert_int_eq(raw_int(t.db, "SELECT value FROM stats WHERE"
 	    " name = 'drop.tcp-gap'"), 17);
 	ck_assert_int_eq(raw_int(t.db, "SELECT value FROM stats WHERE"
@@ -508,8 +579,12 @@ START_TEST(test_schema)
 	    " src = '[2001:db8::9]:5061' AND transport = 'TCP' AND"
 	    " state = 'rejected' AND seq = 9"), 1);
 	ck_assert_int_eq(raw_int(t.db, "SELECT count(*) FROM messages WHERE"
-	    " first_line = 'SIP/2.0 401 Unauthorized' AND"
-	    " cseq_method = 'INVITE'"), 1);
+	    " substr(raw, 1, 24) = CAST('SIP/2.0 401 Unauthorized' AS BLOB)"
+	    " AND src = '[2001:db8::fe]:5060' AND transport = 'TCP'"), 1);
+	/* A call's messages are the rows from msg_first, in order. */
+	ck_assert_int_eq(raw_int(t.db, "SELECT count(*) FROM calls c JOIN"
+	    " messages m ON m.id = c.msg_first + m.idx AND m.call_row = c.id"),
+	    3);
 	ck_assert_int_eq(raw_int(t.db, "SELECT count(*) FROM auth_events"
 	    " WHERE step = 'challenge' AND code = 401"), 1);
 	ck_assert_int_eq(raw_int(t.db, "SELECT count(*) FROM captures WHERE"
@@ -521,7 +596,7 @@ START_TEST(test_schema)
 	    0);
 	ck_assert_int_eq(raw_int(t.db, "SELECT count(*) FROM sqlite_master"
 	    " WHERE type = 'index' AND name IN ('calls_call_id',"
-	    " 'calls_first_us', 'messages_ts_us', 'messages_call_row')"), 4);
+	    " 'calls_first_us')"), 2);
 	tmp_free(&t);
 }
 END_TEST
@@ -666,6 +741,8 @@ START_TEST(test_interrupted)
 	ck_assert_int_eq(complete, 0);
 	ck_assert_mem_eq(&st, &rst, sizeof st);
 	ck_assert_int_eq(g.n, 2);
+	expect_stored(a);
+	expect_stored(b);
 	same_call(a, g.c[0]);
 	same_call(b, g.c[1]);
 	got_free(&g);
@@ -771,6 +848,8 @@ START_TEST(test_latest)
 	ck_assert_int_eq(complete, 1);
 	ck_assert_mem_eq(&sb, &rst, sizeof sb);
 	ck_assert_int_eq(g.n, 2);
+	expect_stored(b1);
+	expect_stored(b2);
 	same_call(b1, g.c[0]);
 	same_call(b2, g.c[1]);
 	got_free(&g);
@@ -908,10 +987,190 @@ START_TEST(test_blobs)
 	store_close(s);
 	ck_assert_int_eq(g.n, 1);
 	ck_assert_ptr_nonnull(g.c[0]->msgs[0].raw);
+	expect_stored(c);
 	same_call(c, g.c[0]);
 	got_free(&g);
 	call_free(c);
 	tmp_free(&t);
+}
+END_TEST
+
+/*
+ * The private temporary store: made under $TMPDIR 0600 and unlinked at once
+ * (only the open descriptor holds it), and one message read back by row
+ * byte for byte, from the temporary store and from a --db one.
+ */
+START_TEST(test_temp_and_msg_raw)
+{
+	struct tmp t;
+	struct store *s[2];
+	struct call *c;
+	struct dirent *d;
+	struct stat sb;
+	char err[512], link[256], path[600], *old;
+	const char *p;
+	size_t len;
+	DIR *dir;
+	int i, k, found = 0;
+	ssize_t n;
+
+	tmp_new(&t);
+	c = mkcall(5, "temp", 10, 0, 4);
+	old = getenv("TMPDIR") != NULL ? xstrdup(getenv("TMPDIR")) : NULL;
+	setenv("TMPDIR", t.dir, 1);
+	s[0] = store_open_temp(err, sizeof err);
+	if (old != NULL)
+		setenv("TMPDIR", old, 1);
+	else
+		unsetenv("TMPDIR");
+	free(old);
+	if (s[0] == NULL)
+		ck_abort_msg("store_open_temp: %s", err);
+	/* Nothing left in the directory, and our descriptor is 0600. */
+	ck_assert_ptr_nonnull(dir = opendir(t.dir));
+	while ((d = readdir(dir)) != NULL)
+		ck_assert_msg(d->d_name[0] == '.', "left %s", d->d_name);
+	closedir(dir);
+	ck_assert_ptr_nonnull(dir = opendir("/proc/self/fd"));
+	while ((d = readdir(dir)) != NULL) {
+		snprintf(path, sizeof path, "/proc/self/fd/%s", d->d_name);
+		if ((n = readlink(path, link, sizeof link - 1)) <= 0)
+			continue;
+		link[n] = '\0';
+		if (strncmp(link, t.dir, strlen(t.dir)) != 0 ||
+		    strstr(link, "/sipvet-") == NULL)
+			continue;
+		ck_assert_ptr_nonnull(strstr(link, "(deleted)"));
+		ck_assert_int_eq(stat(path, &sb), 0);
+		ck_assert_int_eq(sb.st_mode & 0777, 0600);
+		found++;
+	}
+	closedir(dir);
+	ck_assert_int_eq(found, 1);
+
+	s[1] = open_rw(t.db);
+	ck_assert_int_eq(store_capture_begin(s[1], "x", 1), 0);
+	for (k = 0; k < 2; k++) {
+		ck_assert_int_eq(store_call(s[k], c), 0);
+		ck_assert_int_gt(store_last_call_row(s[k]), 0);
+		ck_assert_int_eq(store_commit(s[k]), 0);
+		ck_assert_int_eq(store_committed_row(s[k]),
+		    store_last_call_row(s[k]));
+		for (i = 0; i < c->n_msgs; i++) {
+			p = store_msg_raw(s[k], store_last_call_row(s[k]), i,
+			    &len);
+			if (c->msgs[i].raw == NULL) {
+				ck_assert_ptr_null(p);
+				continue;
+			}
+			ck_assert_ptr_nonnull(p);
+			ck_assert_uint_eq(len, c->msgs[i].len);
+			ck_assert_mem_eq(p, c->msgs[i].raw, len);
+		}
+		ck_assert_ptr_null(store_msg_raw(s[k],
+		    store_last_call_row(s[k]), c->n_msgs, &len));
+		ck_assert_ptr_null(store_msg_raw(s[k], 999, 0, &len));
+		store_close(s[k]);
+	}
+	call_free(c);
+	tmp_free(&t);
+}
+END_TEST
+
+/* Calls kept by an engine, collected by tracker_foreach. */
+struct kept {
+	struct call	*c[512];
+	int		 n;
+};
+
+/* tracker_foreach callback: collect a done call. */
+static void
+kept_call(void *arg, struct call *c)
+{
+	struct kept *k = arg;
+
+	if (c->done && k->n < (int)(sizeof k->c / sizeof k->c[0]))
+		k->c[k->n++] = c;
+}
+
+/* Read a capture with an engine keeping calls as the interface does. */
+static void
+budget_run(struct engine *e, const char *pcap, size_t budget,
+    const struct config *rules)
+{
+	struct engine_config ec;
+
+	engine_config_default(&ec);
+	ec.trk.keep_calls = 1;
+	ec.trk.keep_raw = 1;
+	ec.mem_budget = budget;
+	ec.rules = rules;
+	ck_assert_int_eq(engine_init(e, &ec), 0);
+	if (engine_add_file(e, pcap) != 0)
+		ck_abort_msg("%s", e->err);
+	ck_assert_int_eq(engine_run(e, NULL), 0);
+	engine_finish(e);
+}
+
+/*
+ * With a tiny memory budget the engine moves done calls (judged first) to a
+ * temporary store and releases their raw bytes; engine_msg_raw reads every
+ * message back byte for byte as an engine without a budget holds it.
+ */
+START_TEST(test_budget)
+{
+	static const char *const caps[] = { "demo.pcap",
+	    "udp-oversize.pcap" };
+	struct engine a, b;
+	struct kept ka, kb;
+	struct config cfg;
+	const char *pa, *pb;
+	char pcap[512], copy[70000];
+	size_t la, lb, total = 0;
+	int i, j, released, n;
+
+	ck_assert_int_eq(config_init_defaults(&cfg), 0);
+	for (n = 0; n < 2; n++) {
+		snprintf(pcap, sizeof pcap, "%s/captures/%s", SRCDIR, caps[n]);
+		budget_run(&a, pcap, 0, &cfg);
+		budget_run(&b, pcap, 2000, &cfg);
+		ka.n = kb.n = 0;
+		tracker_foreach(a.trk, kept_call, &ka);
+		tracker_foreach(b.trk, kept_call, &kb);
+		ck_assert_int_gt(ka.n, 1);
+		ck_assert_int_eq(ka.n, kb.n);
+		ck_assert_ptr_null(a.tmp_store);
+		ck_assert_ptr_nonnull(b.tmp_store);
+		ck_assert_uint_gt(b.mem_moved_calls, 0);
+		ck_assert_uint_le(b.mem_held, 2000);
+		ck_assert_uint_eq(b.mem_kept_over, 0);
+		released = 0;
+		for (i = 0; i < ka.n; i++) {
+			ck_assert_uint_eq(ka.c[i]->id, kb.c[i]->id);
+			ck_assert_int_eq(ka.c[i]->n_msgs, kb.c[i]->n_msgs);
+			if (kb.c[i]->n_msgs > 0 && kb.c[i]->msgs[0].raw == NULL) {
+				released++;
+				/* Judged while the bytes were there. */
+				ck_assert_ptr_nonnull(kb.c[i]->diag);
+			}
+			for (j = 0; j < ka.c[i]->n_msgs; j++) {
+				pa = engine_msg_raw(&a, ka.c[i], j, &la);
+				ck_assert_ptr_nonnull(pa);
+				ck_assert_uint_lt(la, sizeof copy);
+				memcpy(copy, pa, la);
+				pb = engine_msg_raw(&b, kb.c[i], j, &lb);
+				ck_assert_msg(pb != NULL, "%s", b.err);
+				ck_assert_uint_eq(la, lb);
+				ck_assert_mem_eq(copy, pb, la);
+				total += lb;
+			}
+		}
+		ck_assert_uint_eq(released, b.mem_moved_calls);
+		engine_free(&a);
+		engine_free(&b);
+	}
+	ck_assert_uint_gt(total, 2000);
+	config_free(&cfg);
 }
 END_TEST
 
@@ -990,6 +1249,8 @@ store_suite(void)
 	tcase_add_test(tc, test_findings);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_blobs);
+	tcase_add_test(tc, test_temp_and_msg_raw);
+	tcase_add_test(tc, test_budget);
 	if (getenv("SV_STORE_BENCH") != NULL)
 		tcase_add_test(tc, test_bench);
 	suite_add_tcase(s, tc);
