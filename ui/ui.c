@@ -164,6 +164,17 @@ ui_msg_raw(struct ui *u, struct call *c, int i, size_t *len)
 	return c->msgs[i].raw;
 }
 
+/*
+ * Whether call c still holds its bytes in memory, where the rules read
+ * them (the memory budget releases a moved call's): with ui_msg_raw(),
+ * the only place ui/ looks at msg->raw.
+ */
+int
+ui_call_in_memory(const struct call *c)
+{
+	return c->n_msgs == 0 || c->msgs[0].raw != NULL;
+}
+
 /* tracker_drain_changed callback: note a changed call. */
 static void
 ui_on_changed(void *arg, struct call *c)

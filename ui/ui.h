@@ -249,6 +249,8 @@ struct call *ui_find(struct ui *u, uint64_t id);
 void	 ui_rebuild(struct ui *u);
 /* The raw bytes of message i of call c (the engine's, or a stored call's); NULL if gone. */
 const char *ui_msg_raw(struct ui *u, struct call *c, int i, size_t *len);
+/* Whether a call's bytes are in memory (not released to the store). */
+int	 ui_call_in_memory(const struct call *c);
 
 /* ui_draw.c */
 /* Set up the colour pairs (when colours are on). */

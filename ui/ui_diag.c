@@ -139,7 +139,7 @@ ui_diag_judge(struct ui *u, struct call *c, int compute)
 	}
 	if (!compute)
 		return j;
-	if (c->n_msgs > 0 && c->msgs[0].raw == NULL)
+	if (!ui_call_in_memory(c))
 		return j;	/* bytes released: the rules cannot run */
 	if (rules_run(u->rules, c, ui_diag_when(u, c), &d) != 0) {
 		rules_diagnosis_free(&d);

@@ -193,36 +193,119 @@ ui_draw_time(int64_t ts, char *buf, size_t len)
 	return buf;
 }
 
-/* Draw the header bar: source, rates and counters. */
+/* A byte count in a few characters: "940K", "1.5M", "256M", "2.0G". */
+static const char *
+ui_draw_size(uint64_t n, char *buf, size_t len)
+{
+	static const char units[] = "KMGT";
+	double v = (double)n / 1024;
+	int i = 0;
+
+	while (v >= 1024 && units[i + 1] != '\0') {
+		v /= 1024;
+		i++;
+	}
+	if (v < 9.95 && v != (double)(uint64_t)v)
+		snprintf(buf, len, "%.1f%c", v, units[i]);
+	else
+		snprintf(buf, len, "%.0f%c", v, units[i]);
+	return buf;
+}
+
+/*
+ * The memory budget for the header ("mem 913K/1M 132 moved", and the
+ * calls that could not be moved), or "" while nothing was moved and the
+ * raw bytes held are under 3/4 of the budget.
+ */
+static void
+ui_draw_mem(const struct ui *u, char *buf, size_t len)
+{
+	const struct engine *e = u->e;
+	char held[16], budget[16];
+	int n;
+
+	buf[0] = '\0';
+	if (e == NULL || e->mem == NULL || e->cfg.mem_budget == 0)
+		return;
+	if (e->mem_moved_calls == 0 && e->mem_kept_over == 0 &&
+	    e->mem_held < e->cfg.mem_budget / 4 * 3)
+		return;
+	n = snprintf(buf, len, "mem %s/%s %llu moved",
+	    ui_draw_size(e->mem_held, held, sizeof held),
+	    ui_draw_size(e->cfg.mem_budget, budget, sizeof budget),
+	    (unsigned long long)e->mem_moved_calls);
+	if (e->mem_kept_over > 0 && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " %llu over",
+		    (unsigned long long)e->mem_kept_over);
+}
+
+/*
+ * Draw the header bar: source, rates and counters, and the memory budget
+ * once it matters.  When it is wider than the screen, counters at zero
+ * go first, then the source is cut short, so the figures stay readable.
+ */
 void
 ui_draw_header(struct ui *u)
 {
 	const struct sv_stats *st = ui_stats(u);
-	int attr = ui_draw_attr(u, UI_C_HEADER);
-	uint64_t skipped = 0;
-	char buf[512];
-	size_t i;
+	int attr = ui_draw_attr(u, UI_C_HEADER), i, n = 0, x, drop[3];
+	uint64_t skipped = 0, zero[3];
+	char part[8][96], tail[512], src[300];
+	size_t k, tl = 0, room, sl;
 
-	for (i = 0; i < SV_DROP__MAX; i++)
-		skipped += st->drop[i];
-	ui_draw_fill(0, 0, COLS, attr);
+	for (k = 0; k < SV_DROP__MAX; k++)
+		skipped += st->drop[k];
 	if (u->live || (u->e != NULL && !u->e->finished))
-		snprintf(buf, sizeof buf, "sipvet %s | %.0f pkt/s %.0f SIP/s | "
-		    "calls %llu | drops %llu | evicted %llu | skipped %llu%s",
-		    u->source, u->pps, u->sps, (unsigned long long)st->calls,
-		    (unsigned long long)(st->kernel_drops + st->iface_drops),
-		    (unsigned long long)st->calls_evicted,
-		    (unsigned long long)skipped, u->paused ? " | PAUSED" : "");
+		snprintf(part[n++], sizeof part[0], "%.0f pkt/s %.0f SIP/s",
+		    u->pps, u->sps);
 	else
-		snprintf(buf, sizeof buf, "sipvet %s | %llu pkts %llu SIP | "
-		    "calls %llu | drops %llu | evicted %llu | skipped %llu",
-		    u->source, (unsigned long long)st->packets,
-		    (unsigned long long)st->sip_messages,
-		    (unsigned long long)st->calls,
-		    (unsigned long long)(st->kernel_drops + st->iface_drops),
-		    (unsigned long long)st->calls_evicted,
-		    (unsigned long long)skipped);
-	ui_draw_str(u, 0, 0, COLS, buf, attr);
+		snprintf(part[n++], sizeof part[0], "%llu pkts %llu SIP",
+		    (unsigned long long)st->packets,
+		    (unsigned long long)st->sip_messages);
+	snprintf(part[n++], sizeof part[0], "calls %llu",
+	    (unsigned long long)st->calls);
+	zero[0] = st->kernel_drops + st->iface_drops;
+	zero[1] = st->calls_evicted;
+	zero[2] = skipped;
+	snprintf(part[n++], sizeof part[0], "drops %llu",
+	    (unsigned long long)zero[0]);
+	snprintf(part[n++], sizeof part[0], "evicted %llu",
+	    (unsigned long long)zero[1]);
+	snprintf(part[n++], sizeof part[0], "skipped %llu",
+	    (unsigned long long)zero[2]);
+	ui_draw_mem(u, part[n], sizeof part[0]);
+	if (part[n][0] != '\0')
+		n++;
+	if (u->paused && (u->live || (u->e != NULL && !u->e->finished)))
+		snprintf(part[n++], sizeof part[0], "PAUSED");
+	for (i = 0; i < 3; i++)
+		drop[i] = 0;
+	snprintf(src, sizeof src, "sipvet %s", u->source);
+	/* Leave out zero counters (skipped first) while it is too wide. */
+	for (i = 2; i >= -1; i--) {
+		tl = 0;
+		tail[0] = '\0';
+		for (k = 0; k < (size_t)n; k++)
+			if (k < 2 || k > 4 || !drop[k - 2])
+				tl += (size_t)snprintf(tail + tl, sizeof tail - tl,
+				    " | %s", part[k]);
+		if (i < 0 || strlen(src) + tl <= (size_t)COLS)
+			break;
+		if (zero[i] == 0)
+			drop[i] = 1;
+	}
+	/* Then cut the source short, keeping its start. */
+	room = (size_t)COLS > tl + 12 ? (size_t)COLS - tl : 12;
+	if ((sl = strlen(src)) > room) {
+		sl = room - 1;
+		while (sl > 0 && ((unsigned char)src[sl] & 0xc0) == 0x80)
+			sl--;	/* not inside a UTF-8 character */
+		src[sl] = '~';
+		src[sl + 1] = '\0';
+	}
+	ui_draw_fill(0, 0, COLS, attr);
+	x = ui_draw_str(u, 0, 0, COLS, src, attr);
+	ui_draw_str(u, 0, x, COLS - x, tail, attr);
 }
 
 /* Draw the footer: a pending message, else the screen's keys. */

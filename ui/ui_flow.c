@@ -106,8 +106,7 @@ ui_flow_build(struct ui *u)
 		if ((c = ui_flow_call(u, k)) == NULL)
 			continue;
 		if (u->flow_diag_nmsgs[k] != c->n_msgs && !(c->done &&
-		    c->diag != NULL) && (c->n_msgs == 0 ||
-		    c->msgs[0].raw != NULL)) {
+		    c->diag != NULL) && ui_call_in_memory(c)) {
 			rules_diagnosis_free(&u->flow_diag[k]);
 			memset(&u->flow_diag[k], 0, sizeof u->flow_diag[k]);
 			if (rules_run(u->rules, c, c->done || u->e == NULL ?

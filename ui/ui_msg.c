@@ -7,8 +7,11 @@
  * header a finding points at and the value it shows are highlighted (on
  * the header's line that holds the value), and the findings about the
  * message are listed above.  The bytes come from ui_msg_raw() (the
- * engine's engine_msg_raw()); when they are gone a line says so.  A key toggles the structured view
- * from sipparse_structured(), which is built only when asked for.
+ * engine's engine_msg_raw(): memory, or the store once the memory budget
+ * moved the call, which the title then says); when they are gone a line
+ * says so.  A key toggles the structured view from sipparse_structured(),
+ * built only when asked for, where the header's block (its line and the
+ * items under it) is marked the same way: its name, and the value.
  */
 #define NCURSES_WIDECHAR 1
 
@@ -23,6 +26,16 @@
 #include "ui.h"
 
 #define UI_MSG_SPANS	16	/* highlighted spans on one line */
+#define UI_MSG_FINDINGS	64	/* findings of one message highlighted */
+
+/* Per finding: the block of its header (a line and those under it) we are in. */
+struct ui_msg_blk {
+	int	 in;		/* the line is in a block of the header */
+	int	 start;		/* the block starts on this line */
+	size_t	 indent;	/* blanks before the block's first line */
+	long	 name;		/* where the name ends on it (0: none) */
+	int	 has;		/* the finding's value is in the block */
+};
 
 /*
  * The length of the name of header hdr at the start of line (the name to
@@ -88,42 +101,143 @@ ui_msg_next(const char *text, size_t len, size_t *off, size_t *ll)
 	return l;
 }
 
+/* The blanks at the start of a line of ll bytes. */
+static size_t
+ui_msg_indent(const char *l, size_t ll)
+{
+	size_t i = 0;
+
+	while (i < ll && (l[i] == ' ' || l[i] == '\t'))
+		i++;
+	return i;
+}
+
 /*
- * The spans (pairs of byte offsets) of line to highlight for the findings
- * about message mi: the header's name and the value the finding shows.
- * found[i] tells whether finding i's value is on one of its header's lines.
+ * Whether line l (ll bytes, at indent blanks) starts a block of header hdr:
+ * where the name to highlight ends (0 for the raw first line, which has no
+ * name), or -1.  Raw text: ui_msg_header() on a line that does not start
+ * with blanks (those continue the header above).  Structured text
+ * (sipparse_structured): "Name:" on a top-level line, the "Request-URI:"
+ * item under the request, "Request" or "Response" for the first line and
+ * "Body" for SDP lines (the body is only summarised there).
+ */
+static long
+ui_msg_block(const char *l, size_t ll, size_t indent, const char *hdr,
+    int first, int structured)
+{
+	const char *name = hdr;
+	size_t n;
+
+	if (hdr == NULL || *hdr == '\0')
+		return -1;
+	if (!structured)
+		return indent == 0 ? ui_msg_header(l, ll, hdr, first) : -1;
+	if (strcasecmp(hdr, "Request-Line") == 0)
+		name = "Request";
+	else if (strcasecmp(hdr, "Status-Line") == 0)
+		name = "Response";
+	else if (strncasecmp(hdr, "SDP ", 4) == 0)
+		name = "Body";
+	if ((indent > 0) != (strcasecmp(name, "Request-URI") == 0))
+		return -1;
+	n = strcspn(name, " :");
+	if (n == 0 || ll - indent <= n ||
+	    strncasecmp(l + indent, name, n) != 0 || l[indent + n] != ':')
+		return -1;
+	return (long)(indent + n);
+}
+
+/*
+ * Whether value is in the block that line l starts (after its name, from
+ * from) or on the lines after it (text from off) indented deeper than it.
  */
 static int
-ui_msg_spans(const struct diagnosis *d, int mi, const char *line, size_t ll,
-    int first, const int *found, size_t *sp)
+ui_msg_block_has(const char *text, size_t len, size_t off, const char *l,
+    size_t ll, size_t from, size_t indent, const char *value)
+{
+	if (ui_msg_find(l, ll, from, value) >= 0)
+		return 1;
+	while (off < len) {
+		l = ui_msg_next(text, len, &off, &ll);
+		if (ll == 0 || ui_msg_indent(l, ll) <= indent)
+			return 0;
+		if (ui_msg_find(l, ll, 0, value) >= 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Follow the blocks of the findings' headers to line l (ll bytes; the
+ * text goes on at off): which finding's header the line belongs to, and
+ * whether it starts the block.
+ */
+static void
+ui_msg_track(const struct diagnosis *d, int mi, const char *text,
+    size_t len, size_t off, const char *l, size_t ll, int first,
+    int structured, struct ui_msg_blk *b)
 {
 	const struct finding *f;
-	long name, v;
+	size_t ind = ui_msg_indent(l, ll);
+	long name;
+	int i;
+
+	for (i = 0; i < d->n && i < UI_MSG_FINDINGS; i++) {
+		f = &d->f[i];
+		b[i].start = 0;
+		if (f->msg != mi || f->header == NULL)
+			continue;
+		if (b[i].in && (ll == 0 || ind <= b[i].indent))
+			b[i].in = 0;
+		if ((name = ui_msg_block(l, ll, ind, f->header, first,
+		    structured)) < 0)
+			continue;
+		b[i].in = b[i].start = 1;
+		b[i].indent = ind;
+		b[i].name = name;
+		b[i].has = ui_msg_block_has(text, len, off, l, ll,
+		    (size_t)name, ind, f->value);
+	}
+}
+
+/*
+ * The spans (pairs of byte offsets) of line l to highlight for the
+ * findings about message mi: the header's name where its block starts,
+ * and the value the finding shows wherever it is in the block.  A block
+ * without the value is marked only when no block of that header has it
+ * (found); the raw first line is marked whole then.
+ */
+static int
+ui_msg_spans(const struct diagnosis *d, int mi, const char *l, size_t ll,
+    const struct ui_msg_blk *b, const int *found, size_t *sp)
+{
+	const struct finding *f;
+	size_t ind = ui_msg_indent(l, ll);
+	long v;
 	int i, n = 0;
 
-	for (i = 0; i < d->n && n + 2 <= UI_MSG_SPANS; i++) {
+	for (i = 0; i < d->n && i < UI_MSG_FINDINGS &&
+	    n + 2 <= UI_MSG_SPANS; i++) {
 		f = &d->f[i];
 		if (f->msg != mi)
 			continue;
 		if (f->header == NULL) {
 			/* A value with no header: wherever it is. */
-			if ((v = ui_msg_find(line, ll, 0, f->value)) >= 0) {
+			if ((v = ui_msg_find(l, ll, 0, f->value)) >= 0) {
 				sp[n++] = (size_t)v;
 				sp[n++] = (size_t)v + strlen(f->value);
 			}
 			continue;
 		}
-		if ((name = ui_msg_header(line, ll, f->header, first)) < 0)
+		if (!b[i].in || (!b[i].has && found[i]))
 			continue;
-		v = ui_msg_find(line, ll, (size_t)name, f->value);
-		if (v < 0 && found[i])
-			continue;	/* another line of this header has it */
-		if (name > 0 || v < 0) {
+		if (b[i].start && (b[i].name > 0 || !b[i].has)) {
 			/* The name; the whole first line when no value. */
-			sp[n++] = 0;
-			sp[n++] = name > 0 ? (size_t)name : ll;
+			sp[n++] = b[i].name > 0 ? ind : 0;
+			sp[n++] = b[i].name > 0 ? (size_t)b[i].name : ll;
 		}
-		if (v >= 0 && n + 2 <= UI_MSG_SPANS) {
+		if (b[i].has && n + 2 <= UI_MSG_SPANS && (v = ui_msg_find(l,
+		    ll, b[i].start ? (size_t)b[i].name : 0, f->value)) >= 0) {
 			sp[n++] = (size_t)v;
 			sp[n++] = (size_t)v + strlen(f->value);
 		}
@@ -175,35 +289,40 @@ ui_msg_line(struct ui *u, int y, int miny, int maxy, const char *l,
 	return rows;
 }
 
-/* Draw text (len bytes) line by line from row y, scrolled by top; the rows it takes. */
+/*
+ * Draw text (len bytes, raw or structured) line by line from row y,
+ * scrolled by top, the findings about message mi highlighted; the rows
+ * it takes.
+ */
 static int
-ui_msg_text(struct ui *u, const char *text, size_t len, int y, int maxy,
-    int top, const struct diagnosis *d, int mi)
+ui_msg_text(struct ui *u, const char *text, size_t len, int structured,
+    int y, int maxy, int top, const struct diagnosis *d, int mi)
 {
+	struct ui_msg_blk b[UI_MSG_FINDINGS];
 	size_t off = 0, ll, sp[UI_MSG_SPANS];
-	int found[64], row = 0, first = 1, i, n;
-	long name;
+	int found[UI_MSG_FINDINGS], row = 0, first = 1, i, n;
 	const char *l;
 
-	/* Which findings' values sit on a line of their header. */
-	for (i = 0; i < d->n && i < 64; i++)
-		found[i] = 0;
+	/* Which findings' values sit in a block of their header. */
+	memset(b, 0, sizeof b);
+	memset(found, 0, sizeof found);
 	while (off < len) {
 		l = ui_msg_next(text, len, &off, &ll);
-		for (i = 0; i < d->n && i < 64; i++)
-			if (d->f[i].msg == mi && d->f[i].header != NULL &&
-			    (name = ui_msg_header(l, ll, d->f[i].header,
-			    first)) >= 0 && ui_msg_find(l, ll, (size_t)name,
-			    d->f[i].value) >= 0)
+		ui_msg_track(d, mi, text, len, off, l, ll, first, structured,
+		    b);
+		for (i = 0; i < d->n && i < UI_MSG_FINDINGS; i++)
+			if (b[i].start && b[i].has)
 				found[i] = 1;
 		first = 0;
 	}
+	memset(b, 0, sizeof b);
 	off = 0;
 	first = 1;
 	while (off < len) {
 		l = ui_msg_next(text, len, &off, &ll);
-		n = d->n <= 64 ? ui_msg_spans(d, mi, l, ll, first, found, sp) :
-		    0;
+		ui_msg_track(d, mi, text, len, off, l, ll, first, structured,
+		    b);
+		n = ui_msg_spans(d, mi, l, ll, b, found, sp);
 		row += ui_msg_line(u, y + row - top, y, maxy, l, ll, sp, n);
 		first = 0;
 	}
@@ -239,8 +358,9 @@ ui_msg_draw(struct ui *u)
 	sv_addr_format(&m->src, a, sizeof a);
 	sv_addr_format(&m->dst, b, sizeof b);
 	sv_time_format(m->ts, t, sizeof t);
-	snprintf(buf, sizeof buf, "Message %d/%d  %s -> %s  %s  %s  %u bytes"
-	    "  frame %llu%s%s", mi + 1, c->n_msgs, a, b,
+	snprintf(buf, sizeof buf, "Message %d/%d%s  %s -> %s  %s  %s  %u "
+	    "bytes  frame %llu%s%s", mi + 1, c->n_msgs,
+	    u->e != NULL && !ui_call_in_memory(c) ? " (from store)" : "", a, b,
 	    m->transport < SV_T__MAX ? sv_transport_names[m->transport] : "?",
 	    t, m->len, (unsigned long long)m->frame,
 	    m->retrans ? "  retransmission" : "",
@@ -269,11 +389,12 @@ ui_msg_draw(struct ui *u)
 			ui_draw_str(u, y++, 0, COLS, "libosip2 refuses this "
 			    "message:", A_BOLD);
 		}
-		total = st != NULL ? ui_msg_text(u, st, strlen(st), y, LINES - 1,
-		    u->mtop, d, mi) : 0;
+		total = st != NULL ? ui_msg_text(u, st, strlen(st), 1, y,
+		    LINES - 1, u->mtop, d, mi) : 0;
 		free(st);
 	} else
-		total = ui_msg_text(u, raw, len, y, LINES - 1, u->mtop, d, mi);
+		total = ui_msg_text(u, raw, len, 0, y, LINES - 1, u->mtop, d,
+		    mi);
 	if (u->mtop > 0 && u->mtop >= total)
 		u->mtop = total > 0 ? total - 1 : 0;
 	ui_draw_footer(u, "Up/Dn:scroll Left/Right:prev/next t:raw/parsed "

@@ -450,7 +450,7 @@ ui_save_text(struct ui *u, struct call **calls, size_t n, const char *path,
 			dp = c->diag;	/* as the engine judged it */
 			ok = 1;
 		} else
-			ok = (c->n_msgs == 0 || c->msgs[0].raw != NULL) &&
+			ok = ui_call_in_memory(c) &&
 			    rules_run(u->rules, c, c->last_ts + 3600 *
 			    (int64_t)1000000, &d) == 0;
 		if (ok) {
