@@ -16,7 +16,8 @@ usage: tests/bench/bench.sh [--big] [-n MESSAGES] [--dir DIR] [--core N]
   --repeat N    run each tool N times and keep the fastest (default 1)
   --keep        keep the captures afterwards (they are reused if present)
 Environment: SIPVET (default ./sipvet), PCAPGEN (default
-./tests/tools/pcapgen), SNGREP, TSHARK.
+./tests/tools/pcapgen), SQLFLOOR (default: sqlfloor beside pcapgen),
+SNGREP, TSHARK.
 EOF
 	exit "$1"
 }
@@ -49,6 +50,7 @@ done
 
 SIPVET=${SIPVET:-./sipvet}
 PCAPGEN=${PCAPGEN:-./tests/tools/pcapgen}
+SQLFLOOR=${SQLFLOOR:-$(dirname "$PCAPGEN")/sqlfloor}
 SNGREP=${SNGREP:-sngrep}
 TSHARK=${TSHARK:-tshark}
 
@@ -124,6 +126,12 @@ echo "capture: $main ($(wc -c <"$main") bytes, $nmsg messages, $((nmsg / 10)) ca
 if [ -x "$SIPVET" ]; then
 	measure "sipvet" "$nmsg" "$SIPVET" -N -r "$main"
 	measure "sipvet--db" "$nmsg" "$SIPVET" -N --db "$dir/bench.$$.db" -r "$main"
+	# SQLite alone writing as many message rows of the same mean size.
+	if [ -x "$SQLFLOOR" ]; then
+		blob=$(( ($(wc -c <"$main") - 24) / nmsg - 58 ))
+		measure "sqlite-floor" "$nmsg" "$SQLFLOOR" "$dir/bench.$$.db" \
+		    "$nmsg" "$blob"
+	fi
 else
 	echo "bench.sh: $SIPVET is not an executable; set SIPVET" >&2
 	echo "sipvet $nmsg failed failed" >>"$results"
@@ -184,6 +192,8 @@ END {
 		printf "%-12s %10d %9.2f %12.0f %9.1f %9s\n", name, msgs[i],
 		    wall[i], rate, rss[i] / 1024, ratio
 	}
+	print "sqlite-floor: SQLite alone inserting the same number of message rows"
+	print "  (the --db schema and pragmas, no capture work): the bound under --db."
 	if (tsh > 0)
 		printf "tshark scaled to %d messages: about %.0f s\n", base,
 		    base / tsh
