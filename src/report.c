@@ -95,13 +95,18 @@ report_json_cstr(FILE *out, const char *s)
 static void
 report_text_safe(FILE *out, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *q;
 
-	for (; p != NULL && *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\x%02x", *p);
-		else
-			putc(*p, out);
+	while (p != NULL && *p != '\0') {
+		/* A run of safe bytes in one write. */
+		for (q = p; *q >= 0x20 && *q != 0x7f; q++)
+			;
+		if (q > p)
+			fwrite(p, 1, (size_t)(q - p), out);
+		if (*q == '\0')
+			break;
+		fprintf(out, "\\x%02x", *q);
+		p = q + 1;
 	}
 }
 
@@ -307,7 +312,24 @@ report_text_diag(FILE *out, const struct call *c, const struct diagnosis *d)
 	}
 }
 
-/* Report one call as a text line. */
+/* Write an int in decimal (what printf's %d writes), without printf's cost. */
+static void
+report_int(FILE *out, int v)
+{
+	char d[16];
+	size_t n = sizeof d;
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+
+	do {
+		d[--n] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0 && n > 1);
+	if (v < 0)
+		d[--n] = '-';
+	fwrite(d + n, 1, sizeof d - n, out);
+}
+
+/* Report one call as a text line (pieces written as they are: no printf). */
 static void
 report_text_call(struct report *r, const struct call *c)
 {
@@ -317,20 +339,33 @@ report_text_call(struct report *r, const struct call *c)
 	sv_time_format(c->first_ts, t, sizeof t);
 	sv_addr_format(&c->src, a, sizeof a);
 	sv_addr_format(&c->dst, b, sizeof b);
-	fprintf(out, "%s  ", t);
+	fputs(t, out);
+	fputs("  ", out);
 	report_text_safe(out, c->caller);
 	fputs(" -> ", out);
 	report_text_safe(out, c->callee);
 	fputs("  ", out);
 	report_text_safe(out, c->method);
-	fprintf(out, "  %s", tracker_state_name(c->state));
-	if (c->final_code > 0)
-		fprintf(out, " %d", c->final_code);
-	if (c->diag != NULL)
-		fprintf(out, "  %s", rules_verdict_name(c->diag->verdict));
-	fprintf(out, "  %d msg%s  %s -> %s %s\n", c->n_msgs,
-	    c->n_msgs == 1 ? "" : "s", a, b,
-	    sv_transport_names[c->transport < SV_T__MAX ? c->transport : 0]);
+	fputs("  ", out);
+	fputs(tracker_state_name(c->state), out);
+	if (c->final_code > 0) {
+		putc(' ', out);
+		report_int(out, c->final_code);
+	}
+	if (c->diag != NULL) {
+		fputs("  ", out);
+		fputs(rules_verdict_name(c->diag->verdict), out);
+	}
+	fputs("  ", out);
+	report_int(out, c->n_msgs);
+	fputs(c->n_msgs == 1 ? " msg  " : " msgs  ", out);
+	fputs(a, out);
+	fputs(" -> ", out);
+	fputs(b, out);
+	putc(' ', out);
+	fputs(sv_transport_names[c->transport < SV_T__MAX ? c->transport : 0],
+	    out);
+	putc('\n', out);
 	if (c->diag != NULL)
 		report_text_diag(out, c, c->diag);
 }

@@ -24,6 +24,7 @@
 #define C_LWS	0x08		/* SP, HT, CR, LF */
 #define C_LIST	0x10		/* bytes list scanning stops at: , ; " < */
 #define C_SCHEME 0x20		/* URI scheme character: ALPHA DIGIT + - . */
+#define C_HEND	0x40		/* ends a URI host: : ; ? */
 
 #define T	C_TOKEN
 #define A	(C_TOKEN | C_SCHEME)
@@ -31,7 +32,8 @@
 static const unsigned char sipscan_cc[256] = {
 	['\t'] = C_WS | C_LWS, [' '] = C_WS | C_LWS,
 	['\r'] = C_LWS, ['\n'] = C_LWS,
-	[','] = C_LIST, [';'] = C_LIST, ['"'] = C_LIST, ['<'] = C_LIST,
+	[','] = C_LIST, [';'] = C_LIST | C_HEND, ['"'] = C_LIST, ['<'] = C_LIST,
+	[':'] = C_HEND, ['?'] = C_HEND,
 	['!'] = T, ['%'] = T, ['\''] = T, ['*'] = T, ['+'] = A, ['-'] = A,
 	['.'] = A, ['_'] = T, ['`'] = T, ['~'] = T,
 	['0'] = D, ['1'] = D, ['2'] = D, ['3'] = D, ['4'] = D,
@@ -133,6 +135,15 @@ sipscan_lceq(const char *p, const char *lit, size_t n)
 		return ((sipscan_load4(p) | (uint32_t)fold) ==
 		    sipscan_load4(lit)) && ((sipscan_load4(p + n - 4) |
 		    (uint32_t)fold) == sipscan_load4(lit + n - 4));
+	switch (n) {
+	case 3:
+		return (((unsigned char)p[0] | 0x20) == (unsigned char)lit[0]) &
+		    (((unsigned char)p[1] | 0x20) == (unsigned char)lit[1]) &
+		    (((unsigned char)p[2] | 0x20) == (unsigned char)lit[2]);
+	case 2:
+		return (((unsigned char)p[0] | 0x20) == (unsigned char)lit[0]) &
+		    (((unsigned char)p[1] | 0x20) == (unsigned char)lit[1]);
+	}
 	for (i = 0; i < n; i++)
 		if (((unsigned char)p[i] | 0x20) != (unsigned char)lit[i])
 			return 0;
@@ -1309,8 +1320,9 @@ sipscan_request_line(struct sip_msg *m, const char *p, const char *e)
 		m->bad |= SIP_BAD_RURI;
 		return;
 	}
+	/* SP, HT and control characters: all at or below 0x20. */
 	for (q = u; q < ue; q++) {
-		if (IS_WS(*q) || (unsigned char)*q < 0x20) {
+		if ((unsigned char)*q <= 0x20) {
 			m->bad |= SIP_BAD_RURI;	/* RFC 4475 lwsruri */
 			break;
 		}
@@ -1495,10 +1507,15 @@ sipscan_uri(struct sv_str uri, struct sip_uri *u)
 			return -1;
 		p = na.uri.s;
 		e = na.uri.s + na.uri.len;
+		e = sipscan_trim_end(p, e);
+		if (!sipscan_has_scheme(p, e))
+			return -1;
+	} else {
+		/* Trimming white space cannot take the scheme's ':' away. */
+		e = sipscan_trim_end(p, e);
+		if (p == e)
+			return -1;
 	}
-	e = sipscan_trim_end(p, e);
-	if (!sipscan_has_scheme(p, e))
-		return -1;
 	q = memchr(p, ':', (size_t)(e - p));
 	u->scheme = sipscan_sv(p, q);
 	p = q + 1;
@@ -1528,8 +1545,7 @@ sipscan_uri(struct sv_str uri, struct sip_uri *u)
 		u->host_is_ip = 6;
 		q = he + 1;
 	} else {
-		for (q = hp; q < e && *q != ':' && *q != ';' && *q != '?';
-		    q++)
+		for (q = hp; q < e && !CC(*q, C_HEND); q++)
 			;
 		u->host = sipscan_sv(hp, q);
 		if (sipscan_is_ipv4(hp, q))

@@ -3,8 +3,12 @@
  * authentication sequence (see tracker.h for the model).
  *
  * Workload: every SIP message of the capture passes through
- * tracker_message() once, so it does one hash lookup by Call-ID, one copy of
- * the bytes and a short linear walk over the call's few transactions.  Calls
+ * tracker_message() once, so it does one hash lookup by Call-ID (a flat
+ * open-addressing table: one cache miss for the slot, one for the call), one
+ * copy of the bytes (one allocation with its first line and the observer's
+ * record) and a short walk over the call's few transactions, comparing key
+ * length and hash before bytes.  A call's own strings (Call-ID, URIs,
+ * transaction keys) come from a small arena allocated with the call.  Calls
  * wait in a FIFO in order of first message; tracker_tick() hands the head
  * over as soon as it is done, so output is in order and memory is set by the
  * calls still in progress.
@@ -17,41 +21,64 @@
 
 #include <stdint.h>
 
-/*
- * Hash Call-IDs eight bytes at a time: uthash's default (Jenkins, a byte at
- * a time) was a visible share of the per-message cost.
- */
-#define HASH_FUNCTION(key, keylen, hashv) \
-	((hashv) = tracker_hash((key), (keylen)))
-
-static unsigned	tracker_hash(const void *, size_t);
-
-#include <uthash.h>
-
 #include "rules.h"
 #include "sipscan.h"
 #include "tracker.h"
 
+/*
+ * A chunk of a call's string arena: the call's strings, message first lines
+ * and transaction keys are carved out of these, so a call costs a handful
+ * of allocations instead of several per message.
+ */
+struct tchunk {
+	struct tchunk	*next;
+	size_t		 size;		/* bytes of data */
+	size_t		 used;
+	/* size bytes of data follow the header */
+};
+
+#define TRACKER_ARENA_FIRST	320	/* bytes allocated with the call */
+#define TRACKER_ARENA_CHUNK	128	/* further chunks, at least */
+
 /* The tracker's wrapper around a call: struct call must stay first. */
 struct tcall {
 	struct call	 c;
-	UT_hash_handle	 hh;
+	uint32_t	 hash;		/* of the Call-ID */
+	uint32_t	 cid_len;	/* strlen(c.call_id) */
 	TAILQ_ENTRY(tcall) q;
 	int		 invite_txn;	/* last initial INVITE (or request) txn, -1 none */
 	int		 bye_done;	/* a BYE got its final response */
 	int		 queued;	/* 1 active FIFO, 2 kept list */
 	int		 dirty;		/* on the changed list */
 	TAILQ_ENTRY(tcall) dq;		/* changed list (track_changes) */
+	int		 nchunks;	/* chunks added to the arena */
+	struct tchunk	*arena;		/* newest chunk first; the last one is
+					   first0, allocated with the call */
+	struct tchunk	 first0;	/* must stay last: its data follows
+					   the struct */
 };
 
 TAILQ_HEAD(tcall_list, tcall);
+
+/*
+ * A slot of the Call-ID table: linear probing over a flat array, so a
+ * lookup costs one cache miss for the slot and one for the call it finds
+ * (uthash's chains cost one per call walked).
+ */
+struct tslot {
+	uint32_t	 hash;
+	uint32_t	 len;		/* of the Call-ID */
+	struct tcall	*tc;		/* NULL when empty */
+};
 
 struct tracker {
 	struct tracker_config cfg;
 	struct sv_stats	*st;
 	tracker_done_fn	 done;
 	void		*arg;
-	struct tcall	*by_id;		/* uthash head */
+	struct tslot	*slots;		/* Call-ID table, open addressing */
+	size_t		 nslots;	/* a power of two, or 0 */
+	size_t		 nused;
 	struct tcall_list active;	/* in order of first message */
 	struct tcall_list kept;		/* done calls kept for the TUI */
 	struct tcall_list changed;	/* changed since the last drain */
@@ -59,6 +86,8 @@ struct tracker {
 	uint64_t	 next_id;
 	int64_t		 now;		/* latest capture time seen */
 };
+
+static unsigned	tracker_hash(const void *, size_t);
 
 static const char *const tracker_state_names[CALL__MAX] = {
 	[CALL_CALLING] = "calling",
@@ -146,11 +175,63 @@ tracker_hash(const void *key, size_t len)
 	return (unsigned)h;
 }
 
-/* Duplicate a slice as a NUL-terminated string (never NULL on success). */
+/* Carve n bytes out of a chunk list, adding a chunk of at least min bytes when full. */
 static char *
-tracker_strdup(struct sv_str s)
+tracker_chunk_alloc(struct tchunk **head, size_t n, size_t min)
 {
-	char *p = malloc(s.len + 1);
+	struct tchunk *ch = *head;
+	size_t sz;
+	char *p;
+
+	if (ch == NULL || ch->size - ch->used < n) {
+		sz = n > min ? n : min;
+		if ((ch = malloc(sizeof *ch + sz)) == NULL)
+			return NULL;
+		ch->size = sz;
+		ch->used = 0;
+		ch->next = *head;
+		*head = ch;
+	}
+	p = (char *)(ch + 1) + ch->used;
+	ch->used += n;
+	return p;
+}
+
+/*
+ * Carve n bytes out of a call's string arena (NULL on failure), in chunks
+ * doubling from TRACKER_ARENA_CHUNK to 32 times it for calls with thousands
+ * of transactions.
+ */
+static char *
+tracker_alloc(struct tcall *tc, size_t n)
+{
+	struct tchunk *head = tc->arena;
+	char *p;
+
+	p = tracker_chunk_alloc(&tc->arena, n, (size_t)TRACKER_ARENA_CHUNK <<
+	    (tc->nchunks < 5 ? tc->nchunks : 5));
+	if (tc->arena != head)
+		tc->nchunks++;
+	return p;
+}
+
+/* Free a chunk list up to (not including) stop. */
+static void
+tracker_chunks_free(struct tchunk *ch, struct tchunk *stop)
+{
+	struct tchunk *next;
+
+	for (; ch != stop; ch = next) {
+		next = ch->next;
+		free(ch);
+	}
+}
+
+/* Copy a slice into a call's arena as a NUL-terminated string; NULL on failure. */
+static char *
+tracker_strdup(struct tcall *tc, struct sv_str s)
+{
+	char *p = tracker_alloc(tc, s.len + 1);
 
 	if (p == NULL)
 		return NULL;
@@ -164,10 +245,29 @@ tracker_strdup(struct sv_str s)
 void
 call_free(struct call *c)
 {
+	struct tcall *tc;
 	int i;
 
 	if (c == NULL)
 		return;
+	if (c->diag != NULL) {
+		rules_diagnosis_free(c->diag);
+		free(c->diag);
+	}
+	if ((tc = c->priv) != NULL) {
+		/* The tracker's own: its strings live in the arena. */
+		for (i = 0; i < c->n_msgs; i++) {
+			if (!c->msgs[i].raw_in_line)
+				free(c->msgs[i].raw);
+			free(c->msgs[i].line);
+		}
+		tracker_chunks_free(tc->arena, &tc->first0);
+		free(c->msgs);
+		free(c->txns);
+		free(c->auth);
+		free(tc);
+		return;
+	}
 	for (i = 0; i < c->n_msgs; i++) {
 		if (!c->msgs[i].raw_in_line)
 			free(c->msgs[i].raw);
@@ -176,10 +276,6 @@ call_free(struct call *c)
 	for (i = 0; i < c->n_txns; i++) {
 		free(c->txns[i].branch);
 		free(c->txns[i].method);
-	}
-	if (c->diag != NULL) {
-		rules_diagnosis_free(c->diag);
-		free(c->diag);
 	}
 	free(c->msgs);
 	free(c->txns);
@@ -193,9 +289,9 @@ call_free(struct call *c)
 	free(c);
 }
 
-/* Grow an array of elements of size sz to hold one more; 0 on success. */
+/* Grow an array of elements of size sz (first cap first) to hold one more; 0 on success. */
 static int
-tracker_grow(void **arr, int *cap, int n, size_t sz)
+tracker_grow(void **arr, int *cap, int n, size_t sz, int first)
 {
 	void *p;
 	int ncap;
@@ -203,13 +299,100 @@ tracker_grow(void **arr, int *cap, int n, size_t sz)
 	if (n < *cap)
 		return 0;
 	/* By half: less slack held per call than doubling (10 -> 12, not 16). */
-	ncap = *cap ? *cap + *cap / 2 : 8;
+	ncap = *cap ? *cap + *cap / 2 : first;
 	p = realloc(*arr, (size_t)ncap * sz);
 	if (p == NULL)
 		return -1;
 	*arr = p;
 	*cap = ncap;
 	return 0;
+}
+
+/* Find the call with this Call-ID; NULL when none. */
+static struct tcall *
+tracker_lookup(const struct tracker *t, const char *id, size_t len)
+{
+	uint32_t h;
+	size_t i, mask;
+	struct tcall *tc;
+
+	if (t->nslots == 0)
+		return NULL;
+	h = tracker_hash(id, len);
+	mask = t->nslots - 1;
+	for (i = h & mask; (tc = t->slots[i].tc) != NULL; i = (i + 1) & mask)
+		if (t->slots[i].hash == h && t->slots[i].len == len &&
+		    memcmp(tc->c.call_id, id, len) == 0)
+			return tc;
+	return NULL;
+}
+
+/* Put a call in a table of n slots (a power of two, with a free slot). */
+static void
+tracker_slot_put(struct tslot *slots, size_t n, struct tcall *tc)
+{
+	size_t i, mask = n - 1;
+
+	for (i = tc->hash & mask; slots[i].tc != NULL; i = (i + 1) & mask)
+		;
+	slots[i].hash = tc->hash;
+	slots[i].len = tc->cid_len;
+	slots[i].tc = tc;
+}
+
+/* Add a call to the Call-ID table, growing it past half full; 0 on success. */
+static int
+tracker_insert(struct tracker *t, struct tcall *tc)
+{
+	struct tslot *ns;
+	size_t n, i;
+
+	if ((t->nused + 1) * 2 > t->nslots) {
+		n = t->nslots ? t->nslots * 2 : 1024;
+		if ((ns = calloc(n, sizeof *ns)) == NULL)
+			return -1;
+		for (i = 0; i < t->nslots; i++)
+			if (t->slots[i].tc != NULL)
+				tracker_slot_put(ns, n, t->slots[i].tc);
+		free(t->slots);
+		t->slots = ns;
+		t->nslots = n;
+	}
+	tracker_slot_put(t->slots, t->nslots, tc);
+	t->nused++;
+	return 0;
+}
+
+/* Take a call out of the Call-ID table (backward-shift deletion). */
+static void
+tracker_remove(struct tracker *t, struct tcall *tc)
+{
+	size_t i, j, k, mask;
+
+	if (t->nslots == 0)
+		return;
+	mask = t->nslots - 1;
+	for (i = tc->hash & mask; t->slots[i].tc != tc; i = (i + 1) & mask)
+		if (t->slots[i].tc == NULL)
+			return;
+	/* Move later entries of the run back over the hole. */
+	for (j = i;;) {
+		t->slots[i].tc = NULL;
+		for (;;) {
+			j = (j + 1) & mask;
+			if (t->slots[j].tc == NULL) {
+				t->nused--;
+				return;
+			}
+			k = t->slots[j].hash & mask;
+			/* Stay when k lies cyclically in (i, j]. */
+			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+				continue;
+			break;
+		}
+		t->slots[i] = t->slots[j];
+		i = j;
+	}
 }
 
 /* Create a tracker counting into st and handing done calls to done. */
@@ -239,7 +422,7 @@ static void
 tracker_unlink(struct tracker *t, struct tcall *tc)
 {
 	if (tc->queued == 1) {
-		HASH_DEL(t->by_id, tc);
+		tracker_remove(t, tc);
 		TAILQ_REMOVE(&t->active, tc, q);
 		t->n_active--;
 	} else if (tc->queued == 2) {
@@ -304,6 +487,7 @@ tracker_free(struct tracker *t)
 		tracker_unlink(t, tc);
 		tracker_release(t, tc);
 	}
+	free(t->slots);
 	free(t);
 }
 
@@ -449,18 +633,24 @@ tracker_call_new(struct tracker *t, const struct sv_meta *m,
 
 	while (tracker_held(t) >= t->cfg.max_calls && tracker_held(t) > 0)
 		tracker_evict(t);
-	tc = calloc(1, sizeof *tc);
+	/* The call and the first chunk of its arena in one allocation. */
+	tc = malloc(sizeof *tc + TRACKER_ARENA_FIRST);
 	if (tc == NULL)
 		return NULL;
+	memset(tc, 0, sizeof *tc);
+	tc->first0.size = TRACKER_ARENA_FIRST +
+	    (sizeof *tc - (size_t)((char *)(&tc->first0 + 1) - (char *)tc));
+	tc->arena = &tc->first0;
 	c = &tc->c;
 	c->priv = tc;
 	tc->invite_txn = -1;
 	c->id = t->next_id++;
-	c->call_id = tracker_strdup(sm->call_id);
-	c->method = tracker_strdup(sm->is_request ? sm->method : sm->cseq_method);
-	c->caller = tracker_strdup(sm->from_uri);
-	c->callee = tracker_strdup(sm->to_uri);
-	c->ruri = tracker_strdup(sm->is_request ? sm->ruri : SV_STR_NULL);
+	c->call_id = tracker_strdup(tc, sm->call_id);
+	c->method = tracker_strdup(tc, sm->is_request ? sm->method :
+	    sm->cseq_method);
+	c->caller = tracker_strdup(tc, sm->from_uri);
+	c->callee = tracker_strdup(tc, sm->to_uri);
+	c->ruri = tracker_strdup(tc, sm->is_request ? sm->ruri : SV_STR_NULL);
 	c->first_ts = c->last_ts = m->ts;
 	if (sm->is_request) {
 		c->src = m->src;
@@ -476,7 +666,12 @@ tracker_call_new(struct tracker *t, const struct sv_meta *m,
 		call_free(c);
 		return NULL;
 	}
-	HASH_ADD_KEYPTR(hh, t->by_id, c->call_id, sm->call_id.len, tc);
+	tc->cid_len = (uint32_t)sm->call_id.len;
+	tc->hash = tracker_hash(c->call_id, sm->call_id.len);
+	if (tracker_insert(t, tc) != 0) {
+		call_free(c);
+		return NULL;
+	}
 	TAILQ_INSERT_TAIL(&t->active, tc, q);
 	tc->queued = 1;
 	t->n_active++;
@@ -522,15 +717,35 @@ tracker_txn_key(const struct sip_msg *sm, char *buf, size_t len)
 	return n;
 }
 
-/* Find a transaction by key and method; -1 when none. */
+/*
+ * A cheap hash of a transaction key, only to skip keys that differ before
+ * comparing bytes: its length and last eight bytes (branches share their
+ * "z9hG4bK" start, and a call has few transactions).
+ */
+static uint32_t
+tracker_key_hash(const char *key, size_t len)
+{
+	uint64_t w = 0;
+
+	if (len >= 8)
+		memcpy(&w, key + len - 8, 8);
+	else if (len > 0)
+		memcpy(&w, key, len);
+	w = (w ^ (uint64_t)len) * 0x9e3779b97f4a7c15ULL;
+	return (uint32_t)(w >> 32);
+}
+
+/* Find a transaction by key (len bytes, hash h) and method; -1 when none. */
 static int
-tracker_txn_find(struct call *c, const char *key, struct sv_str method)
+tracker_txn_find(struct call *c, const char *key, size_t len, uint32_t h,
+    struct sv_str method)
 {
 	int i;
 
 	for (i = c->n_txns - 1; i >= 0; i--) {
 		struct txn *x = &c->txns[i];
-		if (x->branch != NULL && strcmp(x->branch, key) == 0 &&
+		if (x->key_hash == h && x->key_len == len &&
+		    x->branch != NULL && memcmp(x->branch, key, len) == 0 &&
 		    sv_str_ieq(method, x->method))
 			return i;
 	}
@@ -539,27 +754,27 @@ tracker_txn_find(struct call *c, const char *key, struct sv_str method)
 
 /* Add a transaction; returns its index or -1 on allocation failure. */
 static int
-tracker_txn_add(struct call *c, const char *key, struct sv_str method,
-    uint32_t cseq)
+tracker_txn_add(struct tcall *tc, const char *key, size_t len, uint32_t h,
+    struct sv_str method, uint32_t cseq)
 {
+	struct call *c = &tc->c;
 	struct txn *x;
 
 	if (tracker_grow((void **)&c->txns, &c->cap_txns, c->n_txns,
-	    sizeof *c->txns) != 0)
+	    sizeof *c->txns, 4) != 0)
 		return -1;
 	x = &c->txns[c->n_txns];
 	memset(x, 0, sizeof *x);
-	x->branch = strdup(key);
-	x->method = tracker_strdup(method);
+	x->branch = tracker_strdup(tc, (struct sv_str){ key, len });
+	x->method = tracker_strdup(tc, method);
+	x->key_len = (uint32_t)len;
+	x->key_hash = h;
 	x->cseq = cseq;
 	x->req = -1;
 	x->final = -1;
 	x->ack = -1;
-	if (x->branch == NULL || x->method == NULL) {
-		free(x->branch);
-		free(x->method);
+	if (x->branch == NULL || x->method == NULL)
 		return -1;
-	}
 	return c->n_txns++;
 }
 
@@ -570,7 +785,7 @@ tracker_auth(struct call *c, enum auth_step step, int msg, int txn, int code)
 	struct auth_event *e;
 
 	if (tracker_grow((void **)&c->auth, &c->cap_auth, c->n_auth,
-	    sizeof *c->auth) != 0)
+	    sizeof *c->auth, 4) != 0)
 		return;
 	e = &c->auth[c->n_auth++];
 	e->step = step;
@@ -676,8 +891,9 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 	struct sv_str key_method;
 	char key[512];
 	unsigned char rec[TRACKER_RECORD_MAX];
-	int idx, txn, retrans = 0;
-	size_t linelen, reclen = 0, recsz;
+	int idx, txn, retrans = 0, is_ack;
+	size_t linelen, reclen = 0, recsz, keylen;
+	uint32_t keyhash;
 	uint16_t rl;
 	char *raw;
 
@@ -700,7 +916,7 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 	t->st->sip_messages++;
 	if (sm.bad)
 		t->st->sip_malformed++;
-	HASH_FIND(hh, t->by_id, sm.call_id.s, sm.call_id.len, tc);
+	tc = tracker_lookup(t, sm.call_id.s, sm.call_id.len);
 	if (tc == NULL && (tc = tracker_call_new(t, m, &sm)) == NULL)
 		return;
 	c = &tc->c;
@@ -708,9 +924,9 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 		c->last_ts = m->ts;
 	if (c->user_agent == NULL) {
 		if (sm.user_agent.s != NULL)
-			c->user_agent = tracker_strdup(sm.user_agent);
+			c->user_agent = tracker_strdup(tc, sm.user_agent);
 		else if (sm.server.s != NULL)
-			c->user_agent = tracker_strdup(sm.server);
+			c->user_agent = tracker_strdup(tc, sm.server);
 	}
 	if (c->n_msgs >= t->cfg.max_msgs_per_call) {
 		c->truncated++;
@@ -718,25 +934,30 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 	}
 
 	/* Transaction: an ACK of a non-2xx final belongs to the INVITE's. */
-	tracker_txn_key(&sm, key, sizeof key);
+	keylen = tracker_txn_key(&sm, key, sizeof key);
+	keyhash = tracker_key_hash(key, keylen);
 	key_method = sm.cseq_method;
-	if (sm.is_request && sv_str_ieq(sm.method, "ACK")) {
-		txn = tracker_txn_find(c, key, (struct sv_str){ "INVITE", 6 });
+	is_ack = sm.is_request && sv_str_ieq(sm.method, "ACK");
+	if (is_ack) {
+		txn = tracker_txn_find(c, key, keylen, keyhash,
+		    (struct sv_str){ "INVITE", 6 });
 		if (txn < 0)
-			txn = tracker_txn_find(c, key, key_method);
+			txn = tracker_txn_find(c, key, keylen, keyhash,
+			    key_method);
 	} else
-		txn = tracker_txn_find(c, key, key_method);
-	if (txn < 0 && (txn = tracker_txn_add(c, key, key_method, sm.cseq)) < 0)
+		txn = tracker_txn_find(c, key, keylen, keyhash, key_method);
+	if (txn < 0 && (txn = tracker_txn_add(tc, key, keylen, keyhash,
+	    key_method, sm.cseq)) < 0)
 		return;
 
 	if (tracker_grow((void **)&c->msgs, &c->cap_msgs, c->n_msgs,
-	    sizeof *c->msgs) != 0)
+	    sizeof *c->msgs, 8) != 0)
 		return;
 	idx = c->n_msgs;
 
 	if (sm.is_request) {
 		struct txn *x = &c->txns[txn];
-		if (sv_str_ieq(sm.method, "ACK") &&
+		if (is_ack &&
 		    !sv_str_ieq((struct sv_str){ x->method, strlen(x->method) }, "ACK")) {
 			if (x->ack >= 0)
 				retrans = 1;
@@ -881,7 +1102,7 @@ tracker_icmp(void *arg, const struct sv_meta *m, const char *buf, size_t len)
 	t->st->icmp_errors++;
 	if (!tracker_quoted_call_id(buf, len, &cid))
 		return;
-	HASH_FIND(hh, t->by_id, cid.s, cid.len, tc);
+	tc = tracker_lookup(t, cid.s, cid.len);
 	if (tc == NULL)
 		return;
 	c = &tc->c;

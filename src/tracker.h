@@ -66,6 +66,8 @@ struct txn {
 	int		 final_code;
 	int		 has_credentials;	/* request carried (Proxy-)Authorization */
 	int		 ack;		/* index of the ACK of a non-2xx final, or -1 */
+	uint32_t	 key_len;	/* the tracker's own: strlen(branch) and */
+	uint32_t	 key_hash;	/* a hash of it, compared before the bytes */
 };
 
 /* Steps of the authentication sequence. */

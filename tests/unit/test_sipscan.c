@@ -518,6 +518,33 @@ START_TEST(test_uri)
 	s.s = "no scheme here";
 	s.len = strlen(s.s);
 	ck_assert_int_eq(sipscan_uri(s, &u), -1);
+
+	/* Surrounding white space; the host ends at ':', ';' or '?'. */
+	s.s = "  sip:a@h.example.com:5062;lr  \t";
+	s.len = strlen(s.s);
+	ck_assert_int_eq(sipscan_uri(s, &u), 0);
+	ck_sv(u.user, "a");
+	ck_sv(u.host, "h.example.com");
+	ck_assert_uint_eq(u.port, 5062);
+	ck_sv(u.params, "lr");
+	s.s = "sip:h.example.com?subject=x";
+	s.len = strlen(s.s);
+	ck_assert_int_eq(sipscan_uri(s, &u), 0);
+	ck_sv(u.host, "h.example.com");
+	ck_assert_uint_eq(u.params.len, 0);
+	s.s = "sip:h;x=1?y=2";
+	s.len = strlen(s.s);
+	ck_assert_int_eq(sipscan_uri(s, &u), 0);
+	ck_sv(u.host, "h");
+	ck_sv(u.params, "x=1");
+	s.s = " \t ";
+	s.len = strlen(s.s);
+	ck_assert_int_eq(sipscan_uri(s, &u), -1);
+	s.s = "\"x\" <sip:b@10.1.2.3 >";
+	s.len = strlen(s.s);
+	ck_assert_int_eq(sipscan_uri(s, &u), 0);
+	ck_sv(u.host, "10.1.2.3");
+	ck_assert_int_eq(u.host_is_ip, 4);
 	ck_assert_int_eq(sipscan_uri(SV_STR_NULL, &u), -1);
 }
 END_TEST

@@ -431,6 +431,137 @@ START_TEST(test_no_call_id_counted)
 END_TEST
 
 /* The suite of tracker tests. */
+/* What test_count_done saw of many calls. */
+struct many {
+	int		 n;
+	int		 bad;		/* calls not shaped like test_healthy's */
+	uint64_t	 ids_sum;	/* sum of the numbers in the Call-IDs */
+};
+
+/* Done callback: check each call got all ten messages and nothing else. */
+static void
+test_count_done(void *arg, struct call *c)
+{
+	struct many *m = arg;
+	int i;
+
+	m->n++;
+	if (c->n_msgs != 10 || c->n_txns != 4 || c->n_auth != 3 ||
+	    c->state != CALL_ANSWERED || strncmp(c->call_id, "many-", 5) != 0)
+		m->bad++;
+	for (i = 0; i < c->n_msgs; i++)
+		if (c->msgs[i].retrans || c->msgs[i].txn < 0 ||
+		    c->msgs[i].txn >= c->n_txns ||
+		    c->txns[c->msgs[i].txn].cseq != c->msgs[i].cseq)
+			m->bad++;
+	m->ids_sum += strtoull(c->call_id + 5, NULL, 10);
+}
+
+START_TEST(test_many_calls)
+{
+	struct tracker_config cfg;
+	struct sv_stats st;
+	struct many m;
+	struct tracker *t;
+	char cid[96];
+	uint64_t want = 0;
+	int i;
+
+	/* Thousands of overlapping calls: the Call-ID table grows, and
+	   loses calls as they are done, while new ones arrive. */
+	tracker_config_default(&cfg);
+	memset(&st, 0, sizeof st);
+	memset(&m, 0, sizeof m);
+	t = tracker_new(&cfg, &st, test_count_done, &m);
+	ck_assert_ptr_nonnull(t);
+	for (i = 0; i < 3000; i++) {
+		snprintf(cid, sizeof cid, "many-%d@%0*d", i, 10 + i % 50, i);
+		test_healthy(t, cid, SEC + (int64_t)i * 5000);
+		want += (uint64_t)i;
+		if (i % 100 == 99)
+			tracker_tick(t, SEC + (int64_t)i * 5000);
+	}
+	ck_assert_int_gt(m.n, 0);
+	ck_assert_int_lt(m.n, 3000);
+	tracker_finish(t);
+	ck_assert_uint_eq(st.calls, 3000);
+	ck_assert_int_eq(m.n, 3000);
+	ck_assert_int_eq(m.bad, 0);
+	ck_assert_uint_eq(m.ids_sum, want);
+	ck_assert_uint_eq(tracker_held(t), 0);
+	tracker_free(t);
+}
+END_TEST
+
+/* Keep-calls callback: nothing to do, the test looks at the kept call. */
+static void
+test_keep(void *arg, struct call *c)
+{
+	*(struct call **)arg = c;
+}
+
+START_TEST(test_many_transactions)
+{
+	struct tracker_config cfg;
+	struct sv_stats st;
+	struct tracker *t;
+	struct call *c = NULL;
+	char b[2048], br[128], want[128];
+	size_t n, len;
+	int i, j;
+
+	/* One call with many transactions and long keys: its strings need
+	   several arena chunks and must all stay intact. */
+	tracker_config_default(&cfg);
+	cfg.keep_calls = 1;
+	cfg.keep_raw = 1;
+	memset(&st, 0, sizeof st);
+	t = tracker_new(&cfg, &st, test_keep, &c);
+	for (i = 0; i < 60; i++) {
+		snprintf(br, sizeof br, "z9hG4bK-%d-%080d", i, i);
+		n = test_req(b, sizeof b, "INFO", "long", (unsigned)i + 1, "INFO",
+		    br, "tt", 0);
+		test_feed(t, SEC + i, b, n, 1);
+		/* Every other one sent twice: a retransmission, same txn. */
+		if (i % 2 == 0)
+			test_feed(t, SEC + i, b, n, 1);
+	}
+	tracker_finish(t);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->n_txns, 60);
+	ck_assert_int_eq(c->n_msgs, 90);
+	ck_assert_uint_eq(st.retransmissions, 30);
+	for (i = 0, j = 0; i < 60; i++) {
+		snprintf(want, sizeof want, "z9hG4bK-%d-%080d", i, i);
+		ck_assert_str_eq(c->txns[i].branch, want);
+		ck_assert_str_eq(c->txns[i].method, "INFO");
+		ck_assert_int_eq(c->msgs[j].txn, i);
+		ck_assert_int_eq(c->msgs[j].retrans, 0);
+		ck_assert_ptr_nonnull(c->msgs[j].raw);
+		ck_assert_ptr_nonnull(strstr(c->msgs[j].raw, want));
+		j++;
+		if (i % 2 == 0) {
+			ck_assert_int_eq(c->msgs[j].txn, i);
+			ck_assert_int_eq(c->msgs[j].retrans, 1);
+			j++;
+		}
+	}
+	ck_assert_str_eq(c->call_id, "long");
+	ck_assert_str_eq(c->method, "INFO");
+	/* Raw bytes go; first lines, CSeq methods and strings stay. */
+	call_release_raw(c);
+	for (i = 0; i < c->n_msgs; i++) {
+		ck_assert_ptr_null(c->msgs[i].raw);
+		ck_assert_ptr_null(msg_record(&c->msgs[i], &len));
+		ck_assert_str_eq(msg_first_line(&c->msgs[i]),
+		    "INFO sip:1000@sip.vapi.ai SIP/2.0");
+		ck_assert_str_eq(msg_cseq_method(&c->msgs[i]), "INFO");
+	}
+	ck_assert_str_eq(c->txns[59].branch, want);
+	tracker_free(t);
+}
+END_TEST
+
 static Suite *
 tracker_suite(void)
 {
@@ -447,6 +578,8 @@ tracker_suite(void)
 	tcase_add_test(tc, test_rfc2543_ack);
 	tcase_add_test(tc, test_cancel);
 	tcase_add_test(tc, test_no_call_id_counted);
+	tcase_add_test(tc, test_many_calls);
+	tcase_add_test(tc, test_many_transactions);
 	suite_add_tcase(s, tc);
 	return s;
 }
