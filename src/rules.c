@@ -491,6 +491,86 @@ struct rctx {
 
 /* ---- small helpers -------------------------------------------------- */
 
+/* A scanned field of a message, or an absent slice (also when out of bounds). */
+static inline struct sv_str
+rules_f(const struct rules_msg *rm, int f)
+{
+	uint32_t	o, l;
+
+	if (rm->wide == NULL) {
+		if ((o = rm->sl[f][0]) == RULES_F_NONE16)
+			return SV_STR_NULL;
+		l = rm->sl[f][1];
+	} else if ((o = rm->wide[f][0]) == RULES_F_NONE)
+		return SV_STR_NULL;
+	else
+		l = rm->wide[f][1];
+	if ((uint64_t)o + l > rm->len)
+		return SV_STR_NULL;
+	return (struct sv_str){ rm->base + o, l };
+}
+
+/* A wide message's fields, chained to the summary that frees them. */
+struct rules_wide {
+	struct rules_wide	*next;
+	uint32_t		 sl[RULES_F__MAX][2];
+};
+
+/*
+ * Set a message's fields from a scan of its bytes (rm->base); 0, or -1 on
+ * allocation failure (a message too large for 16-bit offsets).
+ */
+static int
+rules_set_all(struct rules_summary *s, struct rules_msg *rm,
+    const struct sip_msg *sm)
+{
+	const struct sv_str	*v[RULES_F__MAX] = {
+		&sm->method, &sm->ruri, &sm->call_id, &sm->cseq_method,
+		&sm->from_uri, &sm->from_tag, &sm->to_uri, &sm->to_tag,
+		&sm->via_host, &sm->via_branch, &sm->contact_uri,
+		&sm->user_agent, &sm->server, &sm->body,
+	};
+	struct rules_wide	*w;
+	int			 f;
+
+	rm->wide = NULL;
+	if (sm->len < RULES_F_NONE16) {
+		for (f = 0; f < RULES_F__MAX; f++) {
+			rm->sl[f][0] = v[f]->s == NULL ? RULES_F_NONE16 :
+			    (uint16_t)(v[f]->s - rm->base);
+			rm->sl[f][1] = (uint16_t)v[f]->len;
+		}
+		return 0;
+	}
+	if ((w = malloc(sizeof *w)) == NULL)
+		return -1;
+	w->next = s->wide;
+	s->wide = w;
+	for (f = 0; f < RULES_F__MAX; f++) {
+		w->sl[f][0] = v[f]->s == NULL ? RULES_F_NONE :
+		    (uint32_t)(v[f]->s - rm->base);
+		w->sl[f][1] = (uint32_t)v[f]->len;
+	}
+	rm->wide = w->sl;
+	return 0;
+}
+
+/* Whether two slices hold the same bytes (rules_eq(), inlined). */
+static inline int
+rules_eq(struct sv_str a, struct sv_str b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.s, b.s, a.len) == 0);
+}
+
+/* Mark every field of a message absent. */
+static void
+rules_unset(struct rules_msg *rm)
+{
+	memset(rm->sl, 0xff, sizeof rm->sl);
+	rm->wide = NULL;
+	rm->base = NULL;
+}
+
 /* Compare two slices case-insensitively; 1 when equal. */
 static int
 rules_ieq(struct sv_str a, struct sv_str b)
@@ -760,27 +840,22 @@ rules_auth_name(int kind)
 	}
 }
 
-/* Whether a method slice names a method. */
+/* Whether a method slice names a method (name: letters only). */
 static int
 rules_is(struct sv_str method, const char *name)
 {
 	size_t	i;
-	int	c, d;
 
-	/* sv_str_ieq() without strlen() and strncasecmp() (C locale). */
+	/*
+	 * ASCII case-insensitive: for a letter d, (c | 0x20) == (d | 0x20)
+	 * holds exactly when c is d in either case.
+	 */
 	if (method.s == NULL)
 		return 0;
-	for (i = 0; i < method.len; i++) {
-		if ((d = (unsigned char)name[i]) == '\0')
+	for (i = 0; i < method.len; i++)
+		if (name[i] == '\0' || ((unsigned char)method.s[i] | 0x20) !=
+		    ((unsigned char)name[i] | 0x20))
 			return 0;
-		c = (unsigned char)method.s[i];
-		if (c >= 'a' && c <= 'z')
-			c -= 'a' - 'A';
-		if (d >= 'a' && d <= 'z')
-			d -= 'a' - 'A';
-		if (c != d)
-			return 0;
-	}
 	return name[i] == '\0';
 }
 
@@ -805,22 +880,11 @@ rules_take(struct rules_summary *s, struct rules_msg *rm,
 	rm->ok = 1;
 	rm->is_request = sm->is_request;
 	rm->status = sm->status;
-	rm->method = sm->method;
-	rm->ruri = sm->ruri;
-	rm->call_id = sm->call_id;
 	rm->cseq = sm->cseq;
-	rm->cseq_method = sm->cseq_method;
-	rm->from_uri = sm->from_uri;
-	rm->from_tag = sm->from_tag;
-	rm->to_uri = sm->to_uri;
-	rm->to_tag = sm->to_tag;
-	rm->via_host = sm->via_host;
-	rm->via_branch = sm->via_branch;
 	rm->via_has_rport = sm->via_has_rport;
-	rm->contact_uri = sm->contact_uri;
-	rm->user_agent = sm->user_agent;
-	rm->server = sm->server;
-	rm->body = sm->body;
+	rm->base = sm->buf;
+	if (rules_set_all(s, rm, sm) != 0)
+		return -1;
 	rm->auth0 = s->n_auth;
 	rm->n_auth = 0;
 	if (sm->n_auth <= 0)
@@ -1000,16 +1064,21 @@ rules_hist_copy_id(char *buf, size_t size, const struct rules_hist_entry *e)
 /*
  * A message's record (rules_observe()): flags, the number of auth headers,
  * then each slice of the message as a 16-bit offset into the message and a
- * 16-bit length (offset 0xffff: absent), in a fixed order; then per auth
- * header its kind and its slices.  It holds exactly what rules_take()
- * copies, so no message is scanned twice, and its fixed layout makes
- * writing and reading it a straight copy.
+ * 16-bit length (offset 0xffff: absent), in enum rules_field order (the
+ * layout of struct rules_msg's sl, so taking it is one memcpy(); the rules
+ * read each field through rules_f()); then per auth header its kind and
+ * its slices.  It holds exactly what rules_take() takes, so no message is
+ * scanned twice.
  */
 #define RULES_REC_RPORT		0x01	/* via_has_rport */
 #define RULES_REC_NOT_SIP	0x02	/* no start line: the rules skip it */
 #define RULES_REC_SLICES	14	/* slices of a message */
 #define RULES_REC_AUTH_SLICES	15	/* slices of an auth header */
 #define RULES_REC_NONE		0xffff	/* offset of an absent slice */
+_Static_assert(RULES_REC_SLICES == RULES_F__MAX &&
+    sizeof(((struct rules_msg *)0)->sl) == RULES_REC_SLICES * 4,
+    "the record's slices are struct rules_msg's sl, in enum rules_field order");
+_Static_assert(RULES_REC_NONE == RULES_F_NONE16, "one absent offset");
 #define RULES_REC_MSG_LEN	(2 + RULES_REC_SLICES * 4)
 #define RULES_REC_AUTH_LEN	(1 + RULES_REC_AUTH_SLICES * 4)
 
@@ -1034,7 +1103,7 @@ rules_hist_copy_id(char *buf, size_t size, const struct rules_hist_entry *e)
 	}								\
 } while (0)
 
-/* Apply X to every slice of a message, in record order. */
+/* Apply X to every slice of a message, in record (enum rules_field) order. */
 #define RULES_MSG_EACH(X, w, o, ...)					\
 	X(w, 0, o, method, __VA_ARGS__); X(w, 1, o, ruri, __VA_ARGS__);	\
 	X(w, 2, o, call_id, __VA_ARGS__);				\
@@ -1148,10 +1217,10 @@ rules_take_record(struct rules_summary *s, struct rules_msg *rm,
 		return -1;
 	rm->via_has_rport = (p[0] & RULES_REC_RPORT) != 0;
 	p += 2;
-	memcpy(w, p, RULES_REC_SLICES * 4);
-	RULES_MSG_EACH(RULES_DEC, w, rm, base, len, bad);
-	if (bad)
-		return -1;
+	/* The record's words as they are; rules_f() checks them. */
+	memcpy(rm->sl, p, sizeof rm->sl);
+	rm->wide = NULL;
+	rm->base = base;
 	p += RULES_REC_SLICES * 4;
 	rm->auth0 = s->n_auth;
 	rm->n_auth = 0;
@@ -1211,16 +1280,16 @@ rules_find_txn(const struct rules_summary *s, const struct rules_msg *rm,
 		q = &s->m[s->t[t].req];
 		if (q->cseq != rm->cseq)
 			continue;
-		if (rules_has(rm->via_branch) || rules_has(q->via_branch)) {
-			if (q->via_branch.len == rm->via_branch.len &&
-			    sv_str_eq(q->via_branch, rm->via_branch) &&
-			    rules_ieq(q->method, method))
+		if (rules_has(rules_f(rm, RF_VIA_BRANCH)) || rules_has(rules_f(q, RF_VIA_BRANCH))) {
+			if (rules_f(q, RF_VIA_BRANCH).len == rules_f(rm, RF_VIA_BRANCH).len &&
+			    rules_eq(rules_f(q, RF_VIA_BRANCH), rules_f(rm, RF_VIA_BRANCH)) &&
+			    rules_ieq(rules_f(q, RF_METHOD), method))
 				return t;
 			continue;
 		}
 		/* RFC 2543 peers: no branch, match on the From tag. */
-		if (sv_str_eq(q->from_tag, rm->from_tag) &&
-		    rules_ieq(q->method, method))
+		if (rules_eq(rules_f(q, RF_FROM_TAG), rules_f(rm, RF_FROM_TAG)) &&
+		    rules_ieq(rules_f(q, RF_METHOD), method))
 			return t;
 	}
 	return -1;
@@ -1238,7 +1307,7 @@ rules_dialog_tag(const struct rules_summary *s, int upto, struct sv_str tag,
 	for (i = upto - 1; i >= 0 && i >= upto - 2048; i--) {
 		const struct rules_msg *q = &s->m[i];
 
-		if (!q->ok || q->is_request || !sv_str_eq(q->to_tag, tag))
+		if (!q->ok || q->is_request || !rules_eq(rules_f(q, RF_TO_TAG), tag))
 			continue;
 		if (q->status > 100 && q->status < 300)
 			return 1;
@@ -1256,7 +1325,7 @@ rules_sum_request(struct rules_summary *s, int i)
 	struct rules_txn	*t;
 	int			 k, err_tag;
 
-	if (rules_is(rm->method, "ACK")) {
+	if (rules_is(rules_f(rm, RF_METHOD), "ACK")) {
 		k = rules_find_txn(s, rm, rules_sv("INVITE"));
 		if (k < 0)
 			return;
@@ -1272,8 +1341,8 @@ rules_sum_request(struct rules_summary *s, int i)
 		}
 		return;
 	}
-	k = rules_find_txn(s, rm, rm->method);
-	if (k >= 0 && sv_str_eq(rules_response_of(s, &s->m[s->t[k].req]),
+	k = rules_find_txn(s, rm, rules_f(rm, RF_METHOD));
+	if (k >= 0 && rules_eq(rules_response_of(s, &s->m[s->t[k].req]),
 	    rules_response_of(s, rm))) {
 		rm->retrans = 1;
 		rm->txn = k;
@@ -1285,8 +1354,8 @@ rules_sum_request(struct rules_summary *s, int i)
 	t->req = i;
 	t->n_req = 1;
 	t->first_resp = t->final = t->ack = t->credentials = -1;
-	if (rules_has(rm->to_tag)) {
-		int dialog = rules_dialog_tag(s, i, rm->to_tag, &err_tag);
+	if (rules_has(rules_f(rm, RF_TO_TAG))) {
+		int dialog = rules_dialog_tag(s, i, rules_f(rm, RF_TO_TAG), &err_tag);
 
 		/* A To tag only a 401/407 gave: a broken retry, not a dialog. */
 		t->in_dialog = dialog || !err_tag;
@@ -1303,7 +1372,7 @@ rules_sum_response(struct rules_summary *s, int i)
 	struct rules_txn	*t;
 	int			 k, j;
 
-	k = rules_find_txn(s, rm, rm->cseq_method);
+	k = rules_find_txn(s, rm, rules_f(rm, RF_CSEQ_METHOD));
 	if (k < 0)
 		return;
 	t = &s->t[k];
@@ -1313,7 +1382,7 @@ rules_sum_response(struct rules_summary *s, int i)
 		const struct rules_msg *q = &s->m[j];
 
 		if (q->ok && !q->is_request && q->txn == k &&
-		    q->status == rm->status && sv_str_eq(q->to_tag, rm->to_tag)) {
+		    q->status == rm->status && rules_eq(rules_f(q, RF_TO_TAG), rules_f(rm, RF_TO_TAG))) {
 			rm->retrans = 1;
 			break;
 		}
@@ -1356,7 +1425,7 @@ rules_sum_answer(struct rules_summary *s, struct rules_answer *a)
 			o = &s->auth[cm->auth0 + j];
 			if (o->kind >= SIP_AUTH_AUTHORIZATION)
 				continue;
-			if (rules_has(x->nonce) && sv_str_eq(o->nonce, x->nonce)) {
+			if (rules_has(x->nonce) && rules_eq(o->nonce, x->nonce)) {
 				a->auth = rm->auth0 + i;
 				a->offer = cm->auth0 + j;
 				return;
@@ -1435,11 +1504,11 @@ rules_sum_roles(const struct config *cfg, struct rules_summary *s)
 	if (s->first < 0)
 		return;
 	f = &s->m[s->first];
-	host = rules_uri_host(f->ruri, &is_ip);
+	host = rules_uri_host(rules_f(f, RF_RURI), &is_ip);
 	s->host_kind = config_is_vapi_host(cfg, host);
 	if (s->host_kind == CONFIG_HOST_NONE)
 		s->host_kind = config_is_vapi_host(cfg,
-		    rules_uri_host(f->to_uri, NULL));
+		    rules_uri_host(rules_f(f, RF_TO_URI), NULL));
 	s->into_vapi = s->host_kind != CONFIG_HOST_NONE ||
 	    config_is_vapi_addr(cfg, &f->dst) ||
 	    (is_ip && rules_parse_ip(host, &lit) == 0 &&
@@ -1461,9 +1530,9 @@ rules_sum_roles(const struct config *cfg, struct rules_summary *s)
 	}
 	if (!s->into_vapi)
 		s->from_vapi = config_is_vapi_addr(cfg, &f->src) ||
-		    config_is_vapi_host(cfg, rules_uri_host(f->from_uri, NULL)) ||
-		    config_is_vapi_host(cfg, f->via_host) ||
-		    (rules_parse_ip(f->via_host, &lit) == 0 &&
+		    config_is_vapi_host(cfg, rules_uri_host(rules_f(f, RF_FROM_URI), NULL)) ||
+		    config_is_vapi_host(cfg, rules_f(f, RF_VIA_HOST)) ||
+		    (rules_parse_ip(rules_f(f, RF_VIA_HOST), &lit) == 0 &&
 		    config_is_vapi_addr(cfg, &lit));
 
 	/* The PBX is the caller into Vapi, or the callee of Vapi's calls. */
@@ -1475,10 +1544,10 @@ rules_sum_roles(const struct config *cfg, struct rules_summary *s)
 			continue;
 		if (s->from_vapi) {
 			if (!q->is_request || sv_addr_cmp(&q->src, &f->src) != 0)
-				pbx = rules_pbx_detect(rules_has(q->server) ?
-				    q->server : q->user_agent);
+				pbx = rules_pbx_detect(rules_has(rules_f(q, RF_SERVER)) ?
+				    rules_f(q, RF_SERVER) : rules_f(q, RF_USER_AGENT));
 		} else if (q->is_request && sv_addr_cmp(&q->src, &f->src) == 0)
-			pbx = rules_pbx_detect(q->user_agent);
+			pbx = rules_pbx_detect(rules_f(q, RF_USER_AGENT));
 	}
 	if (pbx == RULES_PBX_GENERIC && s->call != NULL &&
 	    s->call->user_agent != NULL)
@@ -1596,6 +1665,7 @@ rules_summarize_in(const struct config *cfg, const struct call *c,
 			/* Not scanned: nothing but the tracker's fields. */
 			memset(rm, 0, sizeof *rm);
 			rules_msg_base(rm, msg, s->n_auth);
+			rules_unset(rm);
 			continue;
 		}
 		if (rm->is_request)
@@ -1630,7 +1700,7 @@ rules_summarize_in(const struct config *cfg, const struct call *c,
 		struct rules_answer	*a;
 		int			 j;
 
-		if (rules_is(rm->method, "CANCEL") ||
+		if (rules_is(rules_f(rm, RF_METHOD), "CANCEL") ||
 		    !rules_has_credentials(s, rm))
 			continue;
 		a = &s->ans[s->n_ans];
@@ -1641,7 +1711,7 @@ rules_summarize_in(const struct config *cfg, const struct call *c,
 			const struct rules_challenge *ch = &s->ch[j];
 
 			if (ch->msg < t->req && rules_ieq(
-			    s->m[s->t[ch->txn].req].method, rm->method))
+			    rules_f(&s->m[s->t[ch->txn].req], RF_METHOD), rules_f(rm, RF_METHOD)))
 				a->latest = j;
 		}
 		a->result = t->final;
@@ -1658,11 +1728,11 @@ rules_summarize_in(const struct config *cfg, const struct call *c,
 	for (k = 0; k < s->n_t; k++) {
 		const struct rules_msg *rm = &s->m[s->t[k].req];
 
-		if (s->t[k].in_dialog || rules_is(rm->method, "CANCEL"))
+		if (s->t[k].in_dialog || rules_is(rules_f(rm, RF_METHOD), "CANCEL"))
 			continue;
 		if (first_any < 0)
 			first_any = s->t[k].req;
-		if (rules_is(rm->method, "INVITE")) {
+		if (rules_is(rules_f(rm, RF_METHOD), "INVITE")) {
 			s->first = s->t[k].req;
 			break;
 		}
@@ -1692,6 +1762,12 @@ rules_summary_free(struct rules_summary *s)
 		free(s->m);	/* t, ch and ans share its block */
 	if (!s->auth_borrowed)
 		free(s->auth);
+	while (s->wide != NULL) {
+		struct rules_wide *w = s->wide;
+
+		s->wide = w->next;
+		free(w);
+	}
 	s->borrowed = s->auth_borrowed = s->auth_cap = 0;
 	s->m = NULL;
 	s->auth = NULL;
@@ -1877,8 +1953,8 @@ rules_vars_answer(struct rctx *x, const struct rules_answer *a)
 	const struct rules_msg	*rm = &x->s->m[a->msg];
 	const struct sip_auth	*au = rules_ans_auth(x, a);
 
-	rules_var(x, V_USER, rules_uri_user(rm->ruri));
-	rules_var(x, V_NUMBER, rules_uri_user(rm->ruri));
+	rules_var(x, V_USER, rules_uri_user(rules_f(rm, RF_RURI)));
+	rules_var(x, V_NUMBER, rules_uri_user(rules_f(rm, RF_RURI)));
 	rules_var(x, V_SENT_USER, au->username);
 	rules_var(x, V_SENT_REALM, au->realm);
 	if (a->offer >= 0)
@@ -1898,7 +1974,7 @@ rules_vars_host(struct rctx *x)
 	int				 is_ip = 0, i;
 
 	if (s->first >= 0) {
-		host = rules_uri_host(s->m[s->first].ruri, &is_ip);
+		host = rules_uri_host(rules_f(&s->m[s->first], RF_RURI), &is_ip);
 		if (is_ip || config_is_vapi_host(x->cfg, host) == CONFIG_HOST_NONE)
 			host = SV_STR_NULL;
 	}
@@ -1936,20 +2012,20 @@ rule_ruri_ip(struct rctx *x)
 	for (k = 0; k < s->n_t; k++) {
 		const struct rules_msg *rm = &s->m[s->t[k].req];
 		const char *hdr = "Request-URI";
-		struct sv_str uri = rm->ruri;
+		struct sv_str uri = rules_f(rm, RF_RURI);
 
-		if (s->t[k].in_dialog || !rules_is(rm->method, "INVITE"))
+		if (s->t[k].in_dialog || !rules_is(rules_f(rm, RF_METHOD), "INVITE"))
 			continue;
-		rules_uri_host(rm->ruri, &is_ip);
+		rules_uri_host(rules_f(rm, RF_RURI), &is_ip);
 		if (!is_ip) {
-			rules_uri_host(rm->to_uri, &is_ip);
+			rules_uri_host(rules_f(rm, RF_TO_URI), &is_ip);
 			hdr = "To";
-			uri = rm->to_uri;
+			uri = rules_f(rm, RF_TO_URI);
 		}
 		if (!is_ip)
 			continue;
 		rules_vars_host(x);
-		rules_var(x, V_NUMBER, rules_uri_user(rm->ruri));
+		rules_var(x, V_NUMBER, rules_uri_user(rules_f(rm, RF_RURI)));
 		rules_add(x, -1, s->t[k].req, hdr, uri,
 		    "The %s of %s is %.*s, an IP address: Vapi refuses requests "
 		    "addressed to an IP instead of %s, whatever the "
@@ -1986,14 +2062,14 @@ rule_byo(struct rctx *x)
 	for (k = 0; k < s->n_t && ev < 0; k++)
 		if (!s->t[k].in_dialog && s->t[k].final_code == 403 &&
 		    s->t[k].credentials < 0 &&
-		    rules_is(s->m[s->t[k].req].method, "INVITE"))
+		    rules_is(rules_f(&s->m[s->t[k].req], RF_METHOD), "INVITE"))
 			ev = s->t[k].final;
 	if (ev < 0)
 		return;
 	f = &s->m[s->first];
-	host = rules_uri_host(f->ruri, NULL);
+	host = rules_uri_host(rules_f(f, RF_RURI), NULL);
 	if (config_is_vapi_host(x->cfg, host) != CONFIG_HOST_WILDCARD)
-		host = rules_uri_host(f->to_uri, NULL);
+		host = rules_uri_host(rules_f(f, RF_TO_URI), NULL);
 	rules_copy(cred, sizeof cred, host);
 	if ((dot = strchr(cred, '.')) != NULL)
 		cred[dot - cred] = '\0';
@@ -2047,7 +2123,7 @@ rule_udp(struct rctx *x)
 		rules_add(x, unanswered ? RULES_ERROR : RULES_WARNING,
 		    s->t[pick].req, "Size", rules_sv(val),
 		    "The %.*s in %s is %u bytes over UDP%s (limit %zu, RFC 3261 "
-		    "18.1.1)%s.", (int)rm->method.len, rm->method.s,
+		    "18.1.1)%s.", (int)rules_f(rm, RF_METHOD).len, rules_f(rm, RF_METHOD).s,
 		    rules_ref(x, s->t[pick].req, ref, sizeof ref), rm->len,
 		    rm->fragmented ? " in IP fragments" : "", x->cfg->udp_max,
 		    unanswered ? " and got no response: fragments or large "
@@ -2073,16 +2149,16 @@ rule_wrong_user(struct rctx *x)
 
 		if (!rules_ans_initial(x, a) || !rules_refused(x, a) ||
 		    au->username.s == NULL ||
-		    config_is_vapi_host(x->cfg, rules_uri_host(rm->ruri, NULL))
+		    config_is_vapi_host(x->cfg, rules_uri_host(rules_f(rm, RF_RURI), NULL))
 		    != CONFIG_HOST_EXACT ||
-		    !rules_has(user = rules_uri_user(rm->ruri)))
+		    !rules_has(user = rules_uri_user(rules_f(rm, RF_RURI))))
 			continue;
 		if (rules_stale(au->userhash)) {
 			if (digest_userhash(digest_alg_parse(au->algorithm),
 			    user, au->realm, hash, sizeof hash) < 0 ||
 			    rules_ieq(au->username, rules_sv(hash)))
 				continue;
-		} else if (sv_str_eq(au->username, user))
+		} else if (rules_eq(au->username, user))
 			continue;
 		rules_vars_answer(x, a);
 		rules_explain_answer(x, i, RULES_ERROR);
@@ -2120,13 +2196,13 @@ rules_digest_input(const struct rctx *x, const struct rules_answer *a,
 	in->username = au->username;
 	in->realm = au->realm.s != NULL ? au->realm : rules_sv("");
 	in->password = rules_sv(password);
-	in->method = rm->method;
-	in->uri = au->uri.s != NULL ? au->uri : rm->ruri;
+	in->method = rules_f(rm, RF_METHOD);
+	in->uri = au->uri.s != NULL ? au->uri : rules_f(rm, RF_RURI);
 	in->nonce = au->nonce;
 	in->cnonce = au->cnonce;
 	in->nc = au->nc;
 	in->qop = rules_has(au->qop) ? au->qop : SV_STR_NULL;
-	in->body = rm->body;
+	in->body = rules_f(rm, RF_BODY);
 	return 0;
 }
 
@@ -2213,7 +2289,7 @@ rules_offers(const struct rules_summary *s, int msg, size_t off, struct sv_str v
 
 	for (i = 0; i < cm->n_auth; i++) {
 		a = &s->auth[cm->auth0 + i];
-		if (a->kind < SIP_AUTH_AUTHORIZATION && sv_str_eq(*(const
+		if (a->kind < SIP_AUTH_AUTHORIZATION && rules_eq(*(const
 		    struct sv_str *)(const void *)((const char *)a + off), v))
 			return 1;
 	}
@@ -2435,7 +2511,7 @@ rule_opaque(struct rctx *x)
 		if (o->opaque.s == NULL && au->opaque.s == NULL)
 			continue;
 		if (o->opaque.s != NULL && au->opaque.s != NULL &&
-		    sv_str_eq(o->opaque, au->opaque))
+		    rules_eq(o->opaque, au->opaque))
 			continue;
 		rules_vars_answer(x, a);
 		sev = rules_violation_sev(x, a);
@@ -2506,7 +2582,7 @@ rule_dialog(struct rctx *x)
 		/* Challenged here, retried with another Call-ID. */
 		const struct rules_challenge *c = &s->ch[0];
 
-		rules_var(x, V_USER, rules_uri_user(s->m[s->first].ruri));
+		rules_var(x, V_USER, rules_uri_user(rules_f(&s->m[s->first], RF_RURI)));
 		rules_add(x, RULES_ERROR, c->msg, "Call-ID",
 		    rules_sv(s->retry_elsewhere),
 		    "%s challenged the INVITE in %s with %d and no retry "
@@ -2544,8 +2620,8 @@ rule_dialog(struct rctx *x)
 			    "8.1.3.5, 22.2): the server takes it for a new call.",
 			    rules_ref(x, a->msg, ref, sizeof ref),
 			    s->challenged_elsewhere,
-			    (int)(rm->call_id.len > 120 ? 120 : rm->call_id.len),
-			    rm->call_id.s != NULL ? rm->call_id.s : "");
+			    (int)(rules_f(rm, RF_CALL_ID).len > 120 ? 120 : rules_f(rm, RF_CALL_ID).len),
+			    rules_f(rm, RF_CALL_ID).s != NULL ? rules_f(rm, RF_CALL_ID).s : "");
 			return;
 		}
 		if (a->latest < 0) {
@@ -2555,7 +2631,7 @@ rule_dialog(struct rctx *x)
 				continue;
 			rules_vars_answer(x, a);
 			rules_explain_answer(x, i, RULES_ERROR);
-			rules_add(x, RULES_ERROR, a->msg, "Call-ID", rm->call_id,
+			rules_add(x, RULES_ERROR, a->msg, "Call-ID", rules_f(rm, RF_CALL_ID),
 			    "%s opens this call already carrying credentials, "
 			    "but no challenge was given on this Call-ID: likely "
 			    "the retry of a challenged INVITE sent with a new "
@@ -2566,19 +2642,19 @@ rule_dialog(struct rctx *x)
 		}
 		cm = &s->m[s->ch[a->latest].msg];
 		req = &s->m[s->t[s->ch[a->latest].txn].req];
-		if (!sv_str_eq(rm->call_id, req->call_id)) {
+		if (!rules_eq(rules_f(rm, RF_CALL_ID), rules_f(req, RF_CALL_ID))) {
 			hdr = "Call-ID";
 			what = "a new Call-ID";
-			ev = rm->call_id;
-		} else if (!sv_str_eq(rm->from_tag, req->from_tag)) {
+			ev = rules_f(rm, RF_CALL_ID);
+		} else if (!rules_eq(rules_f(rm, RF_FROM_TAG), rules_f(req, RF_FROM_TAG))) {
 			hdr = "From";
 			what = "a new From tag";
-			ev = rm->from_tag;
-		} else if (rules_has(rm->to_tag) &&
-		    sv_str_eq(rm->to_tag, cm->to_tag)) {
+			ev = rules_f(rm, RF_FROM_TAG);
+		} else if (rules_has(rules_f(rm, RF_TO_TAG)) &&
+		    rules_eq(rules_f(rm, RF_TO_TAG), rules_f(cm, RF_TO_TAG))) {
 			hdr = "To";
 			what = "the To tag of the challenge";
-			ev = rm->to_tag;
+			ev = rules_f(rm, RF_TO_TAG);
 		}
 		if (hdr == NULL)
 			continue;
@@ -2612,12 +2688,12 @@ rule_cseq(struct rctx *x)
 		if (a->latest < 0)
 			continue;
 		req = &s->m[s->t[s->ch[a->latest].txn].req];
-		if (rm->cseq > req->cseq || !sv_str_eq(rm->call_id,
-		    req->call_id))
+		if (rm->cseq > req->cseq || !rules_eq(rules_f(rm, RF_CALL_ID),
+		    rules_f(req, RF_CALL_ID)))
 			continue;
 		snprintf(val, sizeof val, "%u %.*s", rm->cseq,
-		    (int)(rm->cseq_method.len > 20 ? 20 : rm->cseq_method.len),
-		    rm->cseq_method.s != NULL ? rm->cseq_method.s : "");
+		    (int)(rules_f(rm, RF_CSEQ_METHOD).len > 20 ? 20 : rules_f(rm, RF_CSEQ_METHOD).len),
+		    rules_f(rm, RF_CSEQ_METHOD).s != NULL ? rules_f(rm, RF_CSEQ_METHOD).s : "");
 		snprintf(want, sizeof want, "%u", req->cseq + 1);
 		rules_vars_answer(x, a);
 		rules_var_s(x, V_CSEQ, want);
@@ -2729,7 +2805,7 @@ rules_request_after(const struct rules_summary *s, int msg)
 
 	for (i = msg + 1; i < s->n_m; i++)
 		if (s->m[i].ok && s->m[i].is_request && !s->m[i].retrans &&
-		    !rules_is(s->m[i].method, "ACK"))
+		    !rules_is(rules_f(&s->m[i], RF_METHOD), "ACK"))
 			return 1;
 	return 0;
 }
@@ -2779,7 +2855,7 @@ rule_vapi_challenge(struct rctx *x)
 		const struct sip_auth *o;
 
 		if (c->after_credentials ||
-		    !rules_is(s->m[s->t[c->txn].req].method, "INVITE") ||
+		    !rules_is(rules_f(&s->m[s->t[c->txn].req], RF_METHOD), "INVITE") ||
 		    rules_next_answer(s, c->msg) >= 0)
 			continue;
 		if (s->now - cm->ts < RULES_TIMER_B) {
@@ -2819,7 +2895,7 @@ rule_ignored(struct rctx *x)
 		const struct rules_msg *req = &s->m[s->t[c->txn].req];
 		const struct sip_auth *o;
 
-		if (c->after_credentials || !rules_is(req->method, "INVITE") ||
+		if (c->after_credentials || !rules_is(rules_f(req, RF_METHOD), "INVITE") ||
 		    rules_request_after(s, c->msg))
 			continue;
 		if (s->now - cm->ts < RULES_TIMER_B) {
@@ -2830,8 +2906,8 @@ rule_ignored(struct rctx *x)
 		rules_copy(realm, sizeof realm, o != NULL ? o->realm :
 		    SV_STR_NULL);
 		rules_var_s(x, V_REALM, realm);
-		rules_var(x, V_USER, rules_uri_user(req->ruri));
-		rules_var(x, V_NUMBER, rules_uri_user(req->ruri));
+		rules_var(x, V_USER, rules_uri_user(rules_f(req, RF_RURI)));
+		rules_var(x, V_NUMBER, rules_uri_user(rules_f(req, RF_RURI)));
 		rules_vars_host(x);
 		rules_add(x, -1, c->msg, rules_auth_name(o != NULL ?
 		    (int)o->kind : SIP_AUTH_WWW_AUTHENTICATE),
@@ -2939,7 +3015,7 @@ rules_region_mismatch(const struct rules_msg *rm, char *buf, size_t len)
 {
 	int	rh, ra;
 
-	rh = rules_region_host(rules_uri_host(rm->ruri, NULL));
+	rh = rules_region_host(rules_uri_host(rules_f(rm, RF_RURI), NULL));
 	ra = rules_region_addr(&rm->dst);
 	if (rh < 0 || ra < 0 || rh == ra)
 		return 0;
@@ -2980,7 +3056,7 @@ rule_forbidden_after(struct rctx *x)
 		const struct rules_answer *a = &s->ans[i];
 		const struct rules_msg *rm = &s->m[a->msg];
 		const struct sip_auth *au = rules_ans_auth(x, a);
-		struct sv_str user = rules_uri_user(rm->ruri);
+		struct sv_str user = rules_uri_user(rules_f(rm, RF_RURI));
 		int checked = 0, test = 0;
 
 		if (a->result_code != 403 || x->explained[i])
@@ -3009,7 +3085,7 @@ rule_forbidden_after(struct rctx *x)
 			CAUSE("BYO trunk: the source address %s is likely not "
 			    "in the trunk's gateways.", ip);
 		}
-		if (rules_has(user) && !sv_str_eq(user, au->username) &&
+		if (rules_has(user) && !rules_eq(user, au->username) &&
 		    !rules_stale(au->userhash))
 			CAUSE("The digest username \"%s\" is not the "
 			    "Request-URI user \"%s\" (likely).",
@@ -3035,7 +3111,7 @@ rule_forbidden_after(struct rctx *x)
 			CAUSE("Fixed credentials on the number: if it has an "
 			    "authentication object, the password must be "
 			    "exactly its password.");
-		if (rules_region_host(rules_uri_host(rm->ruri, NULL)) >= 0 &&
+		if (rules_region_host(rules_uri_host(rules_f(rm, RF_RURI), NULL)) >= 0 &&
 		    !rules_region_mismatch(rm, region, sizeof region))
 			CAUSE("A region mismatch: an EU org's numbers exist "
 			    "only on sip.eu.vapi.ai, a US org's only on "
@@ -3073,9 +3149,9 @@ rule_not_found(struct rctx *x)
 		struct sv_str user;
 
 		if (t->in_dialog || t->final_code != 404 ||
-		    !rules_is(rm->method, "INVITE"))
+		    !rules_is(rules_f(rm, RF_METHOD), "INVITE"))
 			continue;
-		user = rules_uri_user(rm->ruri);
+		user = rules_uri_user(rules_f(rm, RF_RURI));
 		rules_var(x, V_NUMBER, user);
 		rules_var(x, V_USER, user);
 		rules_vars_host(x);
@@ -3099,7 +3175,7 @@ rule_not_found(struct rctx *x)
 		    len < sizeof hint)
 			snprintf(hint + len, sizeof hint - len, " Also %s.",
 			    region);
-		rules_add(x, -1, t->final, "Request-URI", rm->ruri,
+		rules_add(x, -1, t->final, "Request-URI", rules_f(rm, RF_RURI),
 		    "Vapi answered %s with 404 Not Found in %s: number \"%s\" "
 		    "is not configured or not assigned.%s",
 		    rules_ref(x, t->req, ref, sizeof ref),
@@ -3167,7 +3243,7 @@ rule_no_response(struct rctx *x)
 		const struct rules_msg *rm = &s->m[t->req];
 
 		if (t->in_dialog || t->first_resp >= 0 ||
-		    !rules_is(rm->method, "INVITE"))
+		    !rules_is(rules_f(rm, RF_METHOD), "INVITE"))
 			continue;
 		sv_addr_format(&rm->dst, dst, sizeof dst);
 		if (rules_icmp_answers(s, k)) {
@@ -3184,7 +3260,7 @@ rule_no_response(struct rctx *x)
 			    "nothing accepts SIP at that address and port, or a "
 			    "firewall refuses it.",
 			    rules_ref(x, t->req, ref, sizeof ref),
-			    (int)rm->method.len, rm->method.s, dst,
+			    (int)rules_f(rm, RF_METHOD).len, rules_f(rm, RF_METHOD).s, dst,
 			    rm->transport < SV_T__MAX ?
 			    sv_transport_names[rm->transport] : "?", from,
 			    s->icmp_v6 ? "v6" : "", rules_icmp_name(s->icmp_v6,
@@ -3200,10 +3276,10 @@ rule_no_response(struct rctx *x)
 		snprintf(val, sizeof val, "sent %d time%s, no response",
 		    t->n_req, t->n_req == 1 ? "" : "s");
 		via[0] = '\0';
-		if (rules_host_private(rm->via_host) && !rm->via_has_rport) {
+		if (rules_host_private(rules_f(rm, RF_VIA_HOST)) && !rm->via_has_rport) {
 			char host[RULES_VALUE_MAX + 8];
 
-			rules_copy(host, sizeof host, rm->via_host);
+			rules_copy(host, sizeof host, rules_f(rm, RF_VIA_HOST));
 			snprintf(via, sizeof via, " Its Via names the private "
 			    "address %s without rport.", host);
 		}
@@ -3212,7 +3288,7 @@ rule_no_response(struct rctx *x)
 		    "%s (%.*s to %s over %s) was sent %d time%s and got no "
 		    "response within 32 s.%s",
 		    rules_ref(x, t->req, ref, sizeof ref),
-		    (int)rm->method.len, rm->method.s, dst,
+		    (int)rules_f(rm, RF_METHOD).len, rules_f(rm, RF_METHOD).s, dst,
 		    rm->transport < SV_T__MAX ? sv_transport_names[rm->transport]
 		    : "?", t->n_req, t->n_req == 1 ? "" : "s", via);
 		return;
@@ -3301,22 +3377,24 @@ rule_nat(struct rctx *x)
 	struct sv_str			 seen_contact = SV_STR_NULL;
 	struct sv_str			 seen_body = SV_STR_NULL;
 	char				 ref[64];
-	int				 i, k, sev = RULES_WARNING;
+	int				 i, k, sev = RULES_WARNING, pbx_public;
 
 	if (s->first < 0)
 		return;
 	f = &s->m[s->first];
 	pbx = s->from_vapi ? &f->dst : &f->src;
+	/* A message's source is the PBX's address: public or not once. */
+	pbx_public = rules_addr_public(pbx);
 	for (i = 0; i < s->n_m; i++) {
 		const struct rules_msg *rm = &s->m[i];
-		struct sv_str addr = SV_STR_NULL, host;
+		struct sv_str addr = SV_STR_NULL, host, body;
 		const char *hdr = NULL;
 
 		if (!rm->ok || rm->retrans || rm->src.af != pbx->af ||
 		    (pbx->af == 6 ? memcmp(rm->src.ip, pbx->ip, 16) :
 		    memcmp(rm->src.ip, pbx->ip, 4)) != 0 ||
 		    (!rm->is_request && (rm->status < 200 || rm->status >= 300)) ||
-		    (!rules_addr_public(&rm->src) && !rules_addr_public(&rm->dst)))
+		    (!pbx_public && !rules_addr_public(&rm->dst)))
 			continue;
 		/*
 		 * Each check depends only on the bytes it reads, and every
@@ -3324,27 +3402,29 @@ rule_nat(struct rctx *x)
 		 * skipped (the same Via, Contact and SDP repeat in a call).
 		 */
 		if (rm->is_request && !rm->via_has_rport &&
-		    !(seen_via.s != NULL && sv_str_eq(seen_via, rm->via_host))) {
-			if (rules_host_private(rm->via_host)) {
+		    !(seen_via.s != NULL && rules_eq(seen_via, rules_f(rm, RF_VIA_HOST)))) {
+			if (rules_host_private(rules_f(rm, RF_VIA_HOST))) {
 				hdr = "Via";
-				addr = rm->via_host;
+				addr = rules_f(rm, RF_VIA_HOST);
 			} else
-				seen_via = rm->via_host;
+				seen_via = rules_f(rm, RF_VIA_HOST);
 		}
-		if (hdr == NULL && rm->contact_uri.s != NULL &&
+		if (hdr == NULL && rules_f(rm, RF_CONTACT_URI).s != NULL &&
 		    !(seen_contact.s != NULL &&
-		    sv_str_eq(seen_contact, rm->contact_uri))) {
-			host = rules_uri_may_be_private(rm->contact_uri) ?
-			    rules_uri_host(rm->contact_uri, NULL) : SV_STR_NULL;
+		    rules_eq(seen_contact, rules_f(rm, RF_CONTACT_URI)))) {
+			host = rules_uri_may_be_private(rules_f(rm, RF_CONTACT_URI)) ?
+			    rules_uri_host(rules_f(rm, RF_CONTACT_URI), NULL) : SV_STR_NULL;
 			if (rules_host_private(host)) {
 				hdr = "Contact";
 				addr = host;
 			} else
-				seen_contact = rm->contact_uri;
+				seen_contact = rules_f(rm, RF_CONTACT_URI);
 		}
-		if (hdr == NULL && !(seen_body.s != NULL &&
-		    sv_str_eq(seen_body, rm->body))) {
-			switch (rules_sdp_private(rm->body, &addr)) {
+		/* An empty body names nothing (and is not remembered). */
+		body = rules_f(rm, RF_BODY);
+		if (hdr == NULL && body.len > 0 && !(seen_body.s != NULL &&
+		    rules_eq(seen_body, body))) {
+			switch (rules_sdp_private(body, &addr)) {
 			case 'c':
 				hdr = "SDP c=";
 				break;
@@ -3352,7 +3432,7 @@ rule_nat(struct rctx *x)
 				hdr = "SDP o=";
 				break;
 			default:
-				seen_body = rm->body;
+				seen_body = body;
 			}
 		}
 		if (hdr == NULL)
@@ -3367,8 +3447,8 @@ rule_nat(struct rctx *x)
 		    "%s (%.*s) crosses a public address but names the private "
 		    "address %s in %s%s: %s go to an address the far end cannot "
 		    "reach%s.", rules_ref(x, i, ref, sizeof ref),
-		    rm->is_request ? (int)rm->method.len : 3,
-		    rm->is_request ? rm->method.s : "2xx", x->var[V_ADDRESS], hdr,
+		    rm->is_request ? (int)rules_f(rm, RF_METHOD).len : 3,
+		    rm->is_request ? rules_f(rm, RF_METHOD).s : "2xx", x->var[V_ADDRESS], hdr,
 		    strcmp(hdr, "Via") == 0 ? " without rport" : "",
 		    strcmp(hdr, "Via") == 0 ? "responses" :
 		    strcmp(hdr, "Contact") == 0 ? "the ACK, BYE and re-INVITEs" :
@@ -3394,23 +3474,23 @@ rule_ack(struct rctx *x)
 		int missing;
 
 		if (t->ack >= 0 || t->final < 0 || t->final_code < 300 ||
-		    !rules_is(rm->method, "INVITE"))
+		    !rules_is(rules_f(rm, RF_METHOD), "INVITE"))
 			continue;
 		fm = &s->m[t->final];
 		for (i = t->final + 1; i < s->n_m && i < t->final + 64; i++) {
 			const struct rules_msg *q = &s->m[i];
 
 			if (!q->ok || !q->is_request || q->txn >= 0 ||
-			    !rules_is(q->method, "ACK"))
+			    !rules_is(rules_f(q, RF_METHOD), "ACK"))
 				continue;
 			if (q->cseq == rm->cseq &&
-			    !sv_str_eq(q->via_branch, rm->via_branch)) {
+			    !rules_eq(rules_f(q, RF_VIA_BRANCH), rules_f(rm, RF_VIA_BRANCH))) {
 				char b1[RULES_VALUE_MAX + 8];
 				char b2[RULES_VALUE_MAX + 8];
 
-				rules_copy(b1, sizeof b1, q->via_branch);
-				rules_copy(b2, sizeof b2, rm->via_branch);
-				rules_add(x, sev, i, "Via", q->via_branch,
+				rules_copy(b1, sizeof b1, rules_f(q, RF_VIA_BRANCH));
+				rules_copy(b2, sizeof b2, rules_f(rm, RF_VIA_BRANCH));
+				rules_add(x, sev, i, "Via", rules_f(q, RF_VIA_BRANCH),
 				    "%s acknowledges the %d of %s with Via "
 				    "branch \"%s\" instead of the INVITE's "
 				    "\"%s\": the ACK of a non-2xx response must "
@@ -3421,7 +3501,7 @@ rule_ack(struct rctx *x)
 				    sizeof ref2), b1, b2);
 				return;
 			}
-			if (sv_str_eq(q->via_branch, rm->via_branch) &&
+			if (rules_eq(rules_f(q, RF_VIA_BRANCH), rules_f(rm, RF_VIA_BRANCH)) &&
 			    q->cseq != rm->cseq) {
 				snprintf(val, sizeof val, "%u ACK", q->cseq);
 				rules_add(x, sev, i, "CSeq", rules_sv(val),
@@ -3455,11 +3535,11 @@ rules_uri_same(struct sv_str a, struct sv_str b)
 {
 	struct sip_uri	ua, ub;
 
-	if (sv_str_eq(a, b))
+	if (rules_eq(a, b))
 		return 1;
 	if (sipscan_uri(a, &ua) != 0 || sipscan_uri(b, &ub) != 0)
 		return 0;
-	return rules_ieq(ua.scheme, ub.scheme) && sv_str_eq(ua.user, ub.user) &&
+	return rules_ieq(ua.scheme, ub.scheme) && rules_eq(ua.user, ub.user) &&
 	    rules_ieq(ua.host, ub.host) && ua.port == ub.port;
 }
 
@@ -3476,9 +3556,9 @@ rule_uri(struct rctx *x)
 		const struct rules_msg *rm = &s->m[a->msg];
 		const struct sip_auth *au = rules_ans_auth(x, a);
 
-		if (au->uri.s == NULL || rules_uri_same(au->uri, rm->ruri))
+		if (au->uri.s == NULL || rules_uri_same(au->uri, rules_f(rm, RF_RURI)))
 			continue;
-		rules_copy(ruri, sizeof ruri, rm->ruri);
+		rules_copy(ruri, sizeof ruri, rules_f(rm, RF_RURI));
 		rules_vars_answer(x, a);
 		rules_add(x, -1, a->msg, rules_auth_name(au->kind), au->uri,
 		    "The digest uri of %s is \"%.*s\" but its Request-URI is "
@@ -3562,8 +3642,8 @@ rules_last_attempt(const struct rules_summary *s)
 	if (s->first < 0)
 		return -1;
 	for (k = 0; k < s->n_t; k++)
-		if (!s->t[k].in_dialog && rules_ieq(s->m[s->t[k].req].method,
-		    s->m[s->first].method))
+		if (!s->t[k].in_dialog && rules_ieq(rules_f(&s->m[s->t[k].req], RF_METHOD),
+		    rules_f(&s->m[s->first], RF_METHOD)))
 			last = k;
 	return last;
 }
@@ -3600,7 +3680,7 @@ rules_verdict(const struct rctx *x)
 	if (t->final_code == 487) {
 		for (i = 0; i < s->n_m; i++)
 			if (s->m[i].ok && s->m[i].is_request &&
-			    rules_is(s->m[i].method, "CANCEL"))
+			    rules_is(rules_f(&s->m[i], RF_METHOD), "CANCEL"))
 				return RULES_OK;
 	}
 	return t->final_code >= 300 ? RULES_FAILED : RULES_OK;
@@ -3630,7 +3710,7 @@ rules_apply(const struct config *cfg, const struct rules_summary *s,
 	for (k = 0; k < s->n_t; k++)
 		if (!s->t[k].in_dialog && s->t[k].final_code >= 200 &&
 		    s->t[k].final_code < 300 && s->first >= 0 &&
-		    rules_ieq(s->m[s->t[k].req].method, s->m[s->first].method))
+		    rules_ieq(rules_f(&s->m[s->t[k].req], RF_METHOD), rules_f(&s->m[s->first], RF_METHOD)))
 			x.call_ok = 1;
 	if (!x.call_ok && (k = rules_last_attempt(s)) >= 0 &&
 	    s->t[k].final < 0 && s->now - s->m[s->t[k].req].ts < RULES_TIMER_B &&
@@ -3707,14 +3787,14 @@ rules_sum_history(struct rules_history *h, struct rules_summary *s)
 	int64_t			 t;
 	int			 i;
 
-	if (s->first < 0 || !rules_is(s->m[s->first].method, "INVITE"))
+	if (s->first < 0 || !rules_is(rules_f(&s->m[s->first], RF_METHOD), "INVITE"))
 		return;
 	f = &s->m[s->first];
 	if (s->n_ch > 0 && s->n_ans == 0) {
 		/* Challenged, never answered here: a retry elsewhere? */
 		t = s->m[s->ch[0].msg].ts;
 		if ((own = rules_hist_own(h, RULES_HIST_CHALLENGE,
-		    f->call_id)) == NULL)
+		    rules_f(f, RF_CALL_ID))) == NULL)
 			return;
 		own->ts = t;
 		for (i = 0; i < RULES_HIST_N; i++) {
@@ -3737,7 +3817,7 @@ rules_sum_history(struct rules_history *h, struct rules_summary *s)
 		/* Opens with credentials: whose challenge do they answer? */
 		t = f->ts;
 		if ((own = rules_hist_own(h, RULES_HIST_CREDENTIALS,
-		    f->call_id)) == NULL)
+		    rules_f(f, RF_CALL_ID))) == NULL)
 			return;
 		own->ts = t;
 		for (i = 0; i < RULES_HIST_N; i++) {

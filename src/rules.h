@@ -83,6 +83,16 @@ struct diagnosis {
 
 /* ---- the per-call summary (slices point into the call's raw bytes) ---- */
 
+/* The scanned fields of a message the rules read, in record order. */
+enum rules_field {
+	RF_METHOD = 0, RF_RURI, RF_CALL_ID, RF_CSEQ_METHOD, RF_FROM_URI,
+	RF_FROM_TAG, RF_TO_URI, RF_TO_TAG, RF_VIA_HOST, RF_VIA_BRANCH,
+	RF_CONTACT_URI, RF_USER_AGENT, RF_SERVER, RF_BODY,
+	RULES_F__MAX
+};
+#define RULES_F_NONE16	0xffff		/* offset of an absent field */
+#define RULES_F_NONE	UINT32_MAX	/* the same, in a wide message */
+
 /* One message of the call as the rules see it. */
 struct rules_msg {
 	int		 ok;		/* scanned as SIP */
@@ -96,13 +106,20 @@ struct rules_msg {
 	uint32_t	 len;
 	int		 is_request;
 	int		 status;
-	struct sv_str	 method, ruri, call_id, cseq_method;
 	uint32_t	 cseq;
-	struct sv_str	 from_uri, from_tag, to_uri, to_tag;
-	struct sv_str	 via_host, via_branch, contact_uri;
 	int		 via_has_rport;
-	struct sv_str	 user_agent, server, body;
 	int		 auth0, n_auth;	/* its auth headers in summary auth[] */
+	/*
+	 * The scanned fields (enum rules_field) as offsets into base and
+	 * lengths, read through rules.c's accessor, which checks them against
+	 * len; offset RULES_F_NONE16: absent.  Kept in the tracker record's
+	 * form so that taking a message from it is a straight copy.  A
+	 * message too large for 16 bits has its fields in wide instead
+	 * (offset RULES_F_NONE: absent), owned by the summary.
+	 */
+	const char	*base;
+	uint16_t	 sl[RULES_F__MAX][2];
+	uint32_t	(*wide)[2];
 };
 
 /* One transaction (a request, its retransmissions and responses). */
@@ -158,6 +175,7 @@ struct rules_summary {
 	int		 pbx;		/* enum rules_pbx */
 	int		 borrowed;	/* m's block is the caller's, not freed */
 	int		 auth_cap;	/* room in auth[] */
+	void		*wide;		/* chain of wide messages' fields */
 	int		 auth_borrowed;	/* auth[] is the caller's, not freed */
 	/*
 	 * From the history of other calls (rules_run_hist()): the Call-ID of

@@ -1189,6 +1189,54 @@ START_TEST(test_nat)
 }
 END_TEST
 
+/* A message over 64 KiB (fields past 16-bit offsets) is read in full. */
+START_TEST(test_nat_large)
+{
+	struct tcall		tc;
+	struct diagnosis	d;
+	struct msg		*m;
+	const char		*cl;
+	char			*raw;
+	size_t			 head, pad = 70000;
+	int			 i;
+
+	t_begin(&tc);
+	t_msg(&tc, 1, 0, 0, "INVITE " RURI " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " PBX_IP ":5060;rport;branch=z9hG4bK-1\n"
+	    "From: <sip:100@" PBX_IP ">;tag=ft1\nTo: <" RURI ">\n"
+	    "Call-ID: c1@x\nCSeq: 101 INVITE\n"
+	    "Contact: <sip:100@" PBX_IP ":5060>\n"
+	    "Content-Type: application/sdp\n\n"
+	    "v=0\no=- 1 1 IN IP4 " PBX_IP "\ns=-\nc=IN IP4 10.0.0.5\n"
+	    "t=0 0\nm=audio 4000 RTP/AVP 0\n");
+	/* A long header before Content-Length puts the body past 65535. */
+	m = &tc.c->msgs[0];
+	cl = strstr(m->raw, "\r\nContent-Length:");
+	ck_assert_ptr_nonnull(cl);
+	head = (size_t)(cl - m->raw);
+	raw = malloc(m->len + pad + 16);
+	ck_assert_ptr_nonnull(raw);
+	memcpy(raw, m->raw, head);
+	memcpy(raw + head, "\r\nX-Pad: ", 9);
+	memset(raw + head + 9, 'a', pad);
+	memcpy(raw + head + 9 + pad, cl, m->len - head + 1);
+	free(m->raw);
+	m->raw = raw;
+	m->len += (uint32_t)(pad + 9);
+	t_resp(&tc, 100, 0, 200, "OK", RURI, "z9hG4bK-1", 101, "INVITE", "vt1",
+	    NULL);
+	t_run(&tc, &d, 0);
+	i = t_find(&d, "nat-private-address");
+	if (i < 0)
+		t_dump(&d);
+	ck_assert_int_ge(i, 0);
+	ck_assert_int_eq(d.f[i].msg, 0);
+	ck_assert_str_eq(d.f[i].header, "SDP c=");
+	ck_assert_str_eq(d.f[i].value, "10.0.0.5");
+	t_end(&tc, &d);
+}
+END_TEST
+
 /* Vapi calls the PBX, which challenges; Vapi never answers. */
 START_TEST(test_vapi_to_pbx)
 {
@@ -1852,6 +1900,7 @@ test_rules_suite(void)
 	tcase_add_test(tc, test_no_response);
 	tcase_add_test(tc, test_udp_oversize);
 	tcase_add_test(tc, test_nat);
+	tcase_add_test(tc, test_nat_large);
 	tcase_add_test(tc, test_vapi_to_pbx);
 	tcase_add_test(tc, test_ruri_ip);
 	tcase_add_test(tc, test_ack_mismatch);
