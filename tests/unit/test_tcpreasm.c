@@ -64,7 +64,7 @@ fx_init(struct fx *x, size_t flow_buf, size_t mem, size_t max_flows,
 	c.timeout = 60 * 1000000LL;
 	c.max_msg = max_msg ? max_msg : 16384;
 	x->r = tcpreasm_new(&c, &x->st, (struct sv_sink){ rec_message,
-	    &x->rec });
+	    &x->rec, NULL });
 	ck_assert_ptr_nonnull(x->r);
 	x->a.af = 4;
 	memcpy(x->a.ip, "\x0a\x00\x00\x01", 4);
