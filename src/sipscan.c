@@ -63,21 +63,41 @@ static const unsigned char sipscan_cc[256] = {
  * Bytes the fast paths take as they are: printable ASCII other than the
  * separators and quoting characters , ; " < > \ [ ].  A value made only of
  * these (plus ';' between parameters) needs none of the general passes.
- * Bit 1 marks a plain byte, bit 2 (P_HOST) one that is also not ':'.
+ * Bit 1 marks a plain byte, bit 2 (P_HOST) one that is also not ':', bit 4
+ * (P_NAME) one that is also not '='.
  */
 static const unsigned char sipscan_plain[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x00 */
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x10 */
-	0, 3, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 3, 3, 3,	/* 0x20 */
-	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 0, 0, 3, 0, 3,	/* 0x30 */
-	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,	/* 0x40 */
-	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 3, 3,	/* 0x50 */
-	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,	/* 0x60 */
-	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0,	/* 0x70 */
+	0, 7, 0, 7, 7, 7, 7, 7, 7, 7, 7, 7, 0, 7, 7, 7,	/* 0x20 */
+	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 5, 0, 0, 3, 0, 7,	/* 0x30 */
+	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,	/* 0x40 */
+	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 0, 0, 0, 7, 7,	/* 0x50 */
+	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,	/* 0x60 */
+	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 0,	/* 0x70 */
 };
 
 #define IS_PLAIN(c)	(sipscan_plain[(unsigned char)(c)] & 1)
 #define P_HOST		2	/* a plain byte other than ':' */
+#define P_NAME		4	/* a plain byte other than '=' */
+
+/* Skip bytes of [p, e) whose sipscan_plain entry has bit b, four at a time. */
+static inline const char *
+sipscan_span_plain(const char *p, const char *e, unsigned b)
+{
+	while (e - p >= 4 && (sipscan_plain[(unsigned char)p[0]] &
+	    sipscan_plain[(unsigned char)p[1]] &
+	    sipscan_plain[(unsigned char)p[2]] &
+	    sipscan_plain[(unsigned char)p[3]] & b))
+		p += 4;
+	if (e - p >= 4)		/* at most three more: no loop needed */
+		return p + ((sipscan_plain[(unsigned char)p[0]] & b) ?
+		    (sipscan_plain[(unsigned char)p[1]] & b) ?
+		    (sipscan_plain[(unsigned char)p[2]] & b) ? 3 : 2 : 1 : 0);
+	while (p < e && (sipscan_plain[(unsigned char)*p] & b))
+		p++;
+	return p;
+}
 
 /* Skip RFC 3261 token characters forward, four at a time when possible. */
 static inline const char *
@@ -87,6 +107,9 @@ sipscan_span_token(const char *p, const char *e)
 	    sipscan_cc[(unsigned char)p[1]] & sipscan_cc[(unsigned char)p[2]] &
 	    sipscan_cc[(unsigned char)p[3]] & C_TOKEN))
 		p += 4;
+	if (e - p >= 4)		/* at most three more: no loop needed */
+		return p + (IS_TOKEN(p[0]) ? IS_TOKEN(p[1]) ?
+		    IS_TOKEN(p[2]) ? 3 : 2 : 1 : 0);
 	while (p < e && IS_TOKEN(*p))
 		p++;
 	return p;
@@ -117,7 +140,7 @@ sipscan_load4(const char *p)
  * '/'), ignoring the case of letters: setting bit 5 of every byte folds
  * letters to lower case and leaves those other characters unchanged.
  */
-static int
+static inline int
 sipscan_lceq(const char *p, const char *lit, size_t n)
 {
 	const uint64_t fold = 0x2020202020202020ULL;
@@ -151,34 +174,60 @@ sipscan_lceq(const char *p, const char *lit, size_t n)
 }
 
 /* Test whether [p, e) starts with "SIP/" followed by digit '.' digit. */
-static int
+static inline int
 sipscan_version_like(const char *p, const char *e)
 {
 	return e - p >= 7 && sipscan_lceq(p, "sip/", 4) && IS_DIGIT(p[4]) &&
 	    p[5] == '.' && IS_DIGIT(p[6]);
 }
 
+/*
+ * Test whether a first line [p, e) that is not a status line looks like a
+ * request line: the method's end in *q, the end without trailing white
+ * space in *te and the last word (the version) in *v.
+ */
+static int
+sipscan_request_like(const char *p, const char *e, const char **q,
+    const char **te, const char **v)
+{
+	const char *r;
+
+	*q = r = sipscan_span_token(p, e);
+	if (r == p || r == e || *r != ' ')
+		return 0;
+	while (e > r && IS_WS(e[-1]))
+		e--;
+	*te = e;
+	/* The last word is the version: at least "SIP/d.d" after a SP. */
+	if (e - r < 8)
+		return 0;
+	if (IS_WS(e[-8]) && sipscan_version_like(e - 7, e)) {
+		*v = e - 7;	/* the usual "SIP/2.0", found without a scan */
+		return e - 7 > r + 1;
+	}
+	for (p = e; p > r && !IS_WS(p[-1]); p--)
+		;
+	*v = p;
+	return p > r + 1 && sipscan_version_like(p, e);
+}
+
+/* Test whether a first line [p, e) that starts "SIP/d.d" is a status line. */
+static int
+sipscan_status_like(const char *p, const char *e)
+{
+	return e - p >= 11 && p[7] == ' ' && IS_DIGIT(p[8]) &&
+	    IS_DIGIT(p[9]) && IS_DIGIT(p[10]);
+}
+
 /* Test whether one first line [p, e) (no line end) is a SIP start line. */
 static int
 sipscan_start_line_like(const char *p, const char *e)
 {
-	const char *q;
+	const char *q, *te, *v;
 
 	if (sipscan_version_like(p, e))
-		return e - p >= 11 && p[7] == ' ' && IS_DIGIT(p[8]) &&
-		    IS_DIGIT(p[9]) && IS_DIGIT(p[10]);
-	for (q = p; q < e && IS_TOKEN(*q); q++)
-		;
-	if (q == p || q == e || *q != ' ')
-		return 0;
-	while (e > q && IS_WS(e[-1]))
-		e--;
-	/* The last word is the version: at least "SIP/d.d" after a SP. */
-	if (e - q < 8)
-		return 0;
-	for (p = e; p > q && p[-1] != ' ' && p[-1] != '\t'; p--)
-		;
-	return p > q + 1 && sipscan_version_like(p, e);
+		return sipscan_status_like(p, e);
+	return sipscan_request_like(p, e, &q, &te, &v);
 }
 
 /* Cheap test of whether bytes start like a SIP message. */
@@ -198,8 +247,7 @@ sipscan_is_sip(const char *buf, size_t len)
 		return 0;
 	/* A status line: enough of it is known without the line end. */
 	if (sipscan_version_like(p, e))
-		return e - p >= 11 && p[7] == ' ' && IS_DIGIT(p[8]) &&
-		    IS_DIGIT(p[9]) && IS_DIGIT(p[10]);
+		return sipscan_status_like(p, e);
 	if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL)
 		return 0;
 	if (nl > p && nl[-1] == '\r')
@@ -613,12 +661,132 @@ sipscan_header_id(const char *n, size_t len)
 	return H_OTHER;
 }
 
-/* Test whether [p, e) begins with a URI scheme followed by ':'. */
+/*
+ * Test whether line [s, le) starts with the header name lit (n lower-case
+ * letters, with a '-' at dash unless dash is 0) followed by a byte that
+ * is not a token character, so the name is exactly lit in some case.
+ */
+static inline int
+sipscan_name_at(const char *s, const char *le, const char *lit, size_t n,
+    size_t dash)
+{
+	return (size_t)(le - s) > n && !IS_TOKEN(s[n]) &&
+	    (dash == 0 || s[dash] == '-') && sipscan_lceq(s, lit, n);
+}
+
+/*
+ * Identify the header named at the start of line [s, le) without spanning
+ * the name first: its id, with the name's end in *n, or -1 when the name
+ * is not one the scanner extracts (sipscan_header_id() then decides).
+ */
 static int
+sipscan_header_fast(const char *s, const char *le, const char **n)
+{
+#define SIPSCAN_NAME(lit, dash, id) do {				\
+	if (sipscan_name_at(s, le, lit, sizeof lit - 1, dash)) {	\
+		*n = s + sizeof lit - 1;				\
+		return id;						\
+	}								\
+} while (0)
+	if (le - s < 2)
+		return -1;
+	if (!IS_TOKEN(s[1])) {		/* a compact form */
+		*n = s + 1;
+		switch (s[0] | 0x20) {
+		case 'i': return H_CALL_ID;
+		case 'f': return H_FROM;
+		case 't': return H_TO;
+		case 'v': return H_VIA;
+		case 'm': return H_CONTACT;
+		case 'l': return H_CONTENT_LENGTH;
+		case 'c': return H_CONTENT_TYPE;
+		}
+		return -1;
+	}
+	switch (s[0] | 0x20) {
+	case 'a':
+		SIPSCAN_NAME("authorization", 0, H_AUTHORIZATION);
+		break;
+	case 'c':
+		SIPSCAN_NAME("call-id", 4, H_CALL_ID);
+		SIPSCAN_NAME("cseq", 0, H_CSEQ);
+		SIPSCAN_NAME("contact", 0, H_CONTACT);
+		SIPSCAN_NAME("content-length", 7, H_CONTENT_LENGTH);
+		SIPSCAN_NAME("content-type", 7, H_CONTENT_TYPE);
+		break;
+	case 'd':
+		SIPSCAN_NAME("date", 0, H_DATE);
+		break;
+	case 'e':
+		SIPSCAN_NAME("expires", 0, H_EXPIRES);
+		break;
+	case 'f':
+		SIPSCAN_NAME("from", 0, H_FROM);
+		break;
+	case 'm':
+		SIPSCAN_NAME("max-forwards", 3, H_MAX_FORWARDS);
+		break;
+	case 'p':
+		SIPSCAN_NAME("proxy-authenticate", 5, H_PROXY_AUTHENTICATE);
+		SIPSCAN_NAME("proxy-authorization", 5, H_PROXY_AUTHORIZATION);
+		break;
+	case 's':
+		SIPSCAN_NAME("server", 0, H_SERVER);
+		break;
+	case 't':
+		SIPSCAN_NAME("to", 0, H_TO);
+		break;
+	case 'u':
+		SIPSCAN_NAME("user-agent", 4, H_USER_AGENT);
+		break;
+	case 'v':
+		SIPSCAN_NAME("via", 0, H_VIA);
+		break;
+	case 'w':
+		SIPSCAN_NAME("www-authenticate", 3, H_WWW_AUTHENTICATE);
+		break;
+	}
+#undef SIPSCAN_NAME
+	return -1;
+}
+
+/* Test whether [p, e) holds a byte at or below 0x20 (SP, HT, controls). */
+static int
+sipscan_has_ctl(const char *p, const char *e)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t x;
+
+	if (e - p < 8) {
+		for (; p < e; p++)
+			if ((unsigned char)*p <= 0x20)
+				return 1;
+		return 0;
+	}
+	/*
+	 * Eight bytes at a time: (x - 0x21..) & ~x & 0x80.. is non-zero
+	 * exactly when some byte of x is below 0x21; the last word overlaps.
+	 */
+	for (; e - p > 8; p += 8) {
+		x = sipscan_load8(p);
+		if (((x - ones * 0x21) & ~x & high) != 0)
+			return 1;
+	}
+	x = sipscan_load8(e - 8);
+	return ((x - ones * 0x21) & ~x & high) != 0;
+}
+
+/* Test whether [p, e) begins with a URI scheme followed by ':'. */
+static inline int
 sipscan_has_scheme(const char *p, const char *e)
 {
 	const char *q = p;
 
+	/* "sip:" in any case, the usual one: letters folded, ':' exact. */
+	if (e - p >= 4 && (sipscan_load4(p) | sipscan_load4("\x20\x20\x20")) ==
+	    sipscan_load4("sip:"))
+		return 1;
 	if (q == e || !((*q | 0x20) >= 'a' && (*q | 0x20) <= 'z'))
 		return 0;
 	while (q < e && CC(*q, C_SCHEME))
@@ -702,37 +870,41 @@ sipscan_naddr(const char *p, const char *e, struct sipscan_na *na)
 /*
  * Step over one plain parameter at *pp (at its ';'): its name and value
  * (SV_STR_NULL without '=').  Returns 0 at the end of [*pp, e), -1 when the
- * parameter is empty or not made of plain bytes (the general path decides).
+ * parameter is empty or not made of plain bytes (the general path decides),
+ * 2 when the name is hint (hn lower-case letters, in any case), which is
+ * then found without a scan, and 1 for any other name.
  */
-static int
-sipscan_plain_param(const char **pp, const char *e, struct sv_str *name,
-    struct sv_str *value)
+static inline int
+sipscan_plain_param(const char **pp, const char *e, const char *hint,
+    size_t hn, struct sv_str *name, struct sv_str *value)
 {
-	const char *p = *pp, *n, *eq;
+	const char *p = *pp, *n, *v;
+	int rc = 1;
 
 	if (p == e)
 		return 0;
 	if (*p != ';')
 		return -1;
 	n = ++p;
-	/* Plain bytes up to the next ';' (which is not one of them). */
-	while (e - p >= 4 && (sipscan_plain[(unsigned char)p[0]] &
-	    sipscan_plain[(unsigned char)p[1]] &
-	    sipscan_plain[(unsigned char)p[2]] &
-	    sipscan_plain[(unsigned char)p[3]]))
-		p += 4;
-	while (p < e && IS_PLAIN(*p))
-		p++;
+	/* The name up to '=', then plain bytes (more '=' too) to the ';'. */
+	if (hn > 0 && (size_t)(e - p) >= hn && sipscan_lceq(p, hint, hn) &&
+	    ((size_t)(e - p) == hn ||
+	    !(sipscan_plain[(unsigned char)p[hn]] & P_NAME))) {
+		p += hn;
+		rc = 2;
+	} else
+		p = sipscan_span_plain(p, e, P_NAME);
+	*name = sipscan_sv(n, p);
+	if (p < e && *p == '=') {
+		v = ++p;
+		p = sipscan_span_plain(p, e, 1);
+		*value = sipscan_sv(v, p);
+	} else
+		*value = SV_STR_NULL;
 	if (p == n || (p < e && *p != ';'))
 		return -1;
-	for (eq = n; eq < p && *eq != '='; eq++)
-		;
-	if (eq == p)
-		eq = NULL;
-	*name = sipscan_sv(n, eq != NULL ? eq : p);
-	*value = eq != NULL ? sipscan_sv(eq + 1, p) : SV_STR_NULL;
 	*pp = p;
-	return 1;
+	return rc;
 }
 
 /*
@@ -765,8 +937,8 @@ sipscan_fromto_fast(const char *p, const char *e, struct sv_str *uri,
 	    IS_LWS(*u) || IS_LWS(r[-1]) || !sipscan_has_scheme(u, r))
 		return 0;
 	q = r + 1;
-	while ((rc = sipscan_plain_param(&q, e, &n, &v)) == 1) {
-		if (!found && n.len == 3 && sipscan_lceq(n.s, "tag", 3)) {
+	while ((rc = sipscan_plain_param(&q, e, "tag", 3, &n, &v)) > 0) {
+		if (rc == 2 && !found) {
 			t = v;
 			found = 1;
 		}
@@ -946,6 +1118,7 @@ sipscan_via_fast(struct sip_msg *m, const char *p, const char *e)
 	const char *t, *te, *h, *he, *q, *d;
 	struct sv_str n, v, branch = SV_STR_NULL, received = SV_STR_NULL;
 	struct sv_str rport = SV_STR_NULL;
+	const char *hint;
 	long port = 0;
 	int has_rport = 0, rc;
 
@@ -957,25 +1130,35 @@ sipscan_via_fast(struct sip_msg *m, const char *p, const char *e)
 	if (te == t || e - te < 2 || *te != ' ')
 		return 0;
 	h = te + 1;
-	for (he = h; he < e && (sipscan_plain[(unsigned char)*he] & P_HOST);
-	    he++)
-		;
+	he = sipscan_span_plain(h, e, P_HOST);
 	if (he == h || *h == '[' || (he < e && *he != ':' && *he != ';'))
 		return 0;
 	q = he;
 	if (q < e && *q == ':') {
+		/* The port's digits, kept above 65535 once over it. */
 		for (d = ++q; q < e && IS_DIGIT(*q); q++)
-			;
-		if ((port = sipscan_port(d, q)) < 0 || (q < e && *q != ';'))
+			if (port <= 65535)
+				port = port * 10 + (*q - '0');
+		if (q == d || port > 65535 || (q < e && *q != ';'))
 			return 0;
 	}
-	while ((rc = sipscan_plain_param(&q, e, &n, &v)) == 1) {
-		if (n.len == 6 && sipscan_lceq(n.s, "branch", 6))
+	for (;;) {
+		/* Guess the name from its first letters: one compare then. */
+		hint = "";
+		if (e - q >= 3 && (q[1] | 0x20) == 'b')
+			hint = "branch";
+		else if (e - q >= 3 && (q[1] | 0x20) == 'r')
+			hint = (q[2] | 0x20) == 'p' ? "rport" : "received";
+		if ((rc = sipscan_plain_param(&q, e, hint, strlen(hint), &n,
+		    &v)) <= 0)
+			break;
+		if (rc == 1)
+			continue;
+		if (hint[0] == 'b')
 			sipscan_first(&branch, v);
-		else if (n.len == 8 && sipscan_lceq(n.s, "received", 8))
+		else if (hint[1] == 'e')
 			sipscan_first(&received, v);
-		else if (n.len == 5 && sipscan_lceq(n.s, "rport", 5) &&
-		    !has_rport) {
+		else if (!has_rport) {
 			has_rport = 1;
 			rport = v;
 		}
@@ -1048,8 +1231,7 @@ sipscan_cseq(struct sip_msg *m, const char *p, const char *e)
 		return;
 	}
 	p = sipscan_skip_lws(q, e);
-	for (q = p; q < e && IS_TOKEN(*q); q++)
-		;
+	q = sipscan_span_token(p, e);
 	m->cseq_method = sipscan_sv(p, q);
 	if (q == p || q != e)
 		m->bad |= SIP_BAD_CSEQ;
@@ -1286,28 +1468,25 @@ sipscan_header(struct sip_msg *m, enum sipscan_hdr id, const char *p,
 	}
 }
 
-/* Scan a request line [p, e) whose method and version are known to exist. */
+/*
+ * Scan a request line [p, e) that sipscan_request_like() accepted, with
+ * the method's end q, the trimmed end te and the version's start v it found.
+ */
 static void
-sipscan_request_line(struct sip_msg *m, const char *p, const char *e)
+sipscan_request_line(struct sip_msg *m, const char *p, const char *e,
+    const char *q, const char *te, const char *v)
 {
-	const char *q, *te, *v, *u, *ue, *at;
+	const char *u, *ue, *at;
 
 	m->is_request = 1;
-	for (q = p; q < e && IS_TOKEN(*q); q++)
-		;
 	m->method = sipscan_sv(p, q);
 	u = q + 1;
 	if (u < e && IS_WS(*u)) {
 		m->bad |= SIP_BAD_START_LINE;	/* RFC 4475 lwsstart */
 		u = sipscan_skip_lws(u, e);
 	}
-	te = e;
-	while (te > u && IS_WS(te[-1]))
-		te--;
 	if (te != e)
 		m->bad |= SIP_BAD_START_LINE;	/* RFC 4475 trws */
-	for (v = te; v > u && !IS_WS(v[-1]); v--)
-		;
 	if (!(te - v == 7 && sipscan_lceq(v, "sip/2.0", 7)))
 		m->bad |= SIP_BAD_VERSION;
 	ue = v - 1;
@@ -1320,17 +1499,13 @@ sipscan_request_line(struct sip_msg *m, const char *p, const char *e)
 		m->bad |= SIP_BAD_RURI;
 		return;
 	}
-	/* SP, HT and control characters: all at or below 0x20. */
-	for (q = u; q < ue; q++) {
-		if ((unsigned char)*q <= 0x20) {
-			m->bad |= SIP_BAD_RURI;	/* RFC 4475 lwsruri */
-			break;
-		}
-	}
+	if (sipscan_has_ctl(u, ue))
+		m->bad |= SIP_BAD_RURI;		/* RFC 4475 lwsruri */
 	if (*u == '<' || !sipscan_has_scheme(u, ue))
 		m->bad |= SIP_BAD_RURI;		/* RFC 4475 ltgtruri */
-	else if ((ue - u > 4 && sipscan_lceq(u, "sip:", 4)) ||
-	    (ue - u > 5 && sipscan_lceq(u, "sips:", 5))) {
+	else if (((ue - u > 4 && sipscan_lceq(u, "sip:", 4)) ||
+	    (ue - u > 5 && sipscan_lceq(u, "sips:", 5))) &&
+	    memchr(u, '?', (size_t)(ue - u)) != NULL) {
 		/* No headers in a SIP Request-URI (RFC 3261 19.1.1). */
 		for (at = ue; at > u && at[-1] != '@'; at--)
 			;
@@ -1366,9 +1541,10 @@ sipscan_status_line(struct sip_msg *m, const char *p, const char *e)
 int
 sipscan_parse(const char *buf, size_t len, struct sip_msg *m)
 {
-	const char *p, *e, *s, *nl, *le, *next, *q, *n, *hend = NULL;
-	enum sipscan_hdr id;
+	const char *p, *e, *s, *nl, *le, *next, *q, *n, *te, *v;
+	const char *hend = NULL;
 	long cl = -1;
+	int fid;
 	size_t avail;
 
 	memset(m, 0, offsetof(struct sip_msg, auth));
@@ -1385,14 +1561,19 @@ sipscan_parse(const char *buf, size_t len, struct sip_msg *m)
 	le = nl != NULL ? nl : e;
 	if (le > p && le[-1] == '\r')
 		le--;
-	if (!sipscan_start_line_like(p, le))
-		return -1;
-	m->buf = p;
-	m->first_line = sipscan_sv(p, le);
-	if (sipscan_version_like(p, le))
+	if (sipscan_version_like(p, le)) {
+		if (!sipscan_status_like(p, le))
+			return -1;
+		m->buf = p;
+		m->first_line = sipscan_sv(p, le);
 		sipscan_status_line(m, p, le);
-	else
-		sipscan_request_line(m, p, le);
+	} else {
+		if (!sipscan_request_like(p, le, &q, &te, &v))
+			return -1;
+		m->buf = p;
+		m->first_line = sipscan_sv(p, le);
+		sipscan_request_line(m, p, le, q, te, v);
+	}
 
 	for (s = nl != NULL ? nl + 1 : e; s < e; s = next) {
 		nl = memchr(s, '\n', (size_t)(e - s));
@@ -1418,17 +1599,23 @@ sipscan_parse(const char *buf, size_t len, struct sip_msg *m)
 			if (le > s && le[-1] == '\r')
 				le--;
 		}
-		n = sipscan_span_token(s, le);
-		q = sipscan_skip_lws(n, le);
+		if ((fid = sipscan_header_fast(s, le, &n)) < 0) {
+			n = sipscan_span_token(s, le);
+			fid = (int)sipscan_header_id(s, (size_t)(n - s));
+		}
+		q = n < le && *n == ':' ? n : sipscan_skip_lws(n, le);
 		if (n == s || q == le || *q != ':') {
 			m->bad |= SIP_BAD_HEADER_LINE;
 			continue;
 		}
 		m->n_headers++;
-		id = sipscan_header_id(s, (size_t)(n - s));
-		if (id != H_OTHER) {
-			q = sipscan_skip_lws(q + 1, le);
-			sipscan_header(m, id, q, sipscan_trim_end(q, le), &cl);
+		if (fid != H_OTHER) {
+			q++;
+			if (q < le && *q == ' ')
+				q++;
+			q = sipscan_skip_lws(q, le);
+			sipscan_header(m, (enum sipscan_hdr)fid, q,
+			    sipscan_trim_end(q, le), &cl);
 		}
 	}
 
