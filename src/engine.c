@@ -331,7 +331,7 @@ engine_init(struct engine *e, const struct engine_config *c)
 	capture_init(&e->cap);
 	if (c->rules != NULL && rules_enabled(c->rules)) {
 		/* Keep the tracker's scan for the rules: no second scan. */
-		tc.observe = rules_observe;
+		tc.observe = tc.drop_raw ? rules_observe_copy : rules_observe;
 		tc.observe_arg = e->rules_hist = rules_history_new();
 	}
 	if (c->mem_budget > 0 && c->trk.keep_calls && c->trk.keep_raw) {

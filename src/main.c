@@ -545,7 +545,8 @@ main_run(int argc, char **argv, struct config *cfg)
 	else if (keep_calls) {
 		ec.trk.keep_calls = 1;
 		ec.trk.keep_raw = 1;
-	}
+	} else if (db == NULL)
+		ec.trk.drop_raw = 1;	/* the report needs no raw bytes */
 	if (engine_init(&e, &ec) != 0) {
 		main_error("out of memory");
 		goto fail;

@@ -505,7 +505,7 @@ rules_f(const struct rules_msg *rm, int f)
 		return SV_STR_NULL;
 	else
 		l = rm->wide[f][1];
-	if ((uint64_t)o + l > rm->len)
+	if ((uint64_t)o + l > rm->blen)
 		return SV_STR_NULL;
 	return (struct sv_str){ rm->base + o, l };
 }
@@ -569,6 +569,7 @@ rules_unset(struct rules_msg *rm)
 	memset(rm->sl, 0xff, sizeof rm->sl);
 	rm->wide = NULL;
 	rm->base = NULL;
+	rm->blen = 0;
 }
 
 /* Compare two slices case-insensitively; 1 when equal. */
@@ -883,6 +884,7 @@ rules_take(struct rules_summary *s, struct rules_msg *rm,
 	rm->cseq = sm->cseq;
 	rm->via_has_rport = sm->via_has_rport;
 	rm->base = sm->buf;
+	rm->blen = (uint32_t)sm->len;
 	if (rules_set_all(s, rm, sm) != 0)
 		return -1;
 	rm->auth0 = s->n_auth;
@@ -1063,15 +1065,19 @@ rules_hist_copy_id(char *buf, size_t size, const struct rules_hist_entry *e)
 
 /*
  * A message's record (rules_observe()): flags, the number of auth headers,
- * then each slice of the message as a 16-bit offset into the message and a
- * 16-bit length (offset 0xffff: absent), in enum rules_field order (the
- * layout of struct rules_msg's sl, so taking it is one memcpy(); the rules
- * read each field through rules_f()); then per auth header its kind and
- * its slices.  It holds exactly what rules_take() takes, so no message is
- * scanned twice.
+ * then each slice of the message as a 16-bit offset into the record's
+ * string area and a 16-bit length (offset 0xffff: absent), in enum
+ * rules_field order (the layout of struct rules_msg's sl, so taking it is
+ * one memcpy(); the rules read each field through rules_f()); then per auth
+ * header its kind and its slices; then the string area: a copy of the
+ * bytes the slices cover (overlapping slices, such as an auth header's
+ * parameters within its value, share them).  It holds exactly what
+ * rules_take() takes and needs no raw bytes, so no message is scanned
+ * twice and the tracker may drop the raw bytes.
  */
 #define RULES_REC_RPORT		0x01	/* via_has_rport */
 #define RULES_REC_NOT_SIP	0x02	/* no start line: the rules skip it */
+#define RULES_REC_STRINGS	0x04	/* slices point into the string area */
 #define RULES_REC_SLICES	14	/* slices of a message */
 #define RULES_REC_AUTH_SLICES	15	/* slices of an auth header */
 #define RULES_REC_NONE		0xffff	/* offset of an absent slice */
@@ -1081,6 +1087,8 @@ _Static_assert(RULES_REC_SLICES == RULES_F__MAX &&
 _Static_assert(RULES_REC_NONE == RULES_F_NONE16, "one absent offset");
 #define RULES_REC_MSG_LEN	(2 + RULES_REC_SLICES * 4)
 #define RULES_REC_AUTH_LEN	(1 + RULES_REC_AUTH_SLICES * 4)
+#define RULES_REC_MAX_SLICES	(RULES_REC_SLICES + \
+	    SIP_MAX_AUTH * RULES_REC_AUTH_SLICES)	/* of a record */
 
 /*
  * Encode slice f of o (which lies in base, the scanner's guarantee) as
@@ -1129,14 +1137,77 @@ _Static_assert(RULES_REC_NONE == RULES_F_NONE16, "one absent offset");
 	X(w, 13, o, domain, __VA_ARGS__);				\
 	X(w, 14, o, userhash, __VA_ARGS__)
 
-/* Record what the rules need of a scanned message (tracker observer). */
-size_t
-rules_observe(void *arg, const struct sip_msg *sm, unsigned char *rec,
-    size_t cap)
+/*
+ * Copy the bytes of slice k of w (words 2k, 2k+1: offset into buf and
+ * length) to area at *used (room for cap bytes) and point the slice there;
+ * 0, or -1 when it does not fit or lies outside len bytes.
+ */
+static inline int
+rules_rec_copy(uint16_t *w, int k, const char *buf, size_t len,
+    unsigned char *area, size_t cap, size_t *used)
 {
-	uint16_t		 w[RULES_REC_AUTH_SLICES * 2];
+	size_t	o = w[2 * k], l = w[2 * k + 1];
+
+	if (o == RULES_REC_NONE)
+		return 0;
+	if (o + l > len || *used + l > cap)
+		return -1;
+	if (l > 0)
+		memcpy(area + *used, buf + o, l);
+	w[2 * k] = (uint16_t)*used;
+	*used += l;
+	return 0;
+}
+
+/*
+ * Copy the bytes the slices of a message (RULES_REC_SLICES in w) and of its
+ * n auth headers (RULES_REC_AUTH_SLICES each, after) cover to area (room
+ * for cap bytes), pointing the slices there: an auth header's parameters
+ * lie within its value and share its copy; the bytes used, or -1 when they
+ * do not fit.
+ */
+static int
+rules_rec_strings(uint16_t *w, int n, const char *buf, size_t len,
+    unsigned char *area, size_t cap)
+{
+	uint16_t	*aw;
+	size_t		 used = 0, vo, vl, o;
+	int		 i, k;
+
+	for (k = 0; k < RULES_REC_SLICES; k++)
+		if (rules_rec_copy(w, k, buf, len, area, cap, &used) != 0)
+			return -1;
+	for (i = 0; i < n; i++) {
+		aw = w + RULES_REC_SLICES * 2 + i * RULES_REC_AUTH_SLICES * 2;
+		vo = aw[0];
+		vl = aw[1];
+		if (rules_rec_copy(aw, 0, buf, len, area, cap, &used) != 0)
+			return -1;
+		for (k = 1; k < RULES_REC_AUTH_SLICES; k++) {
+			o = aw[2 * k];
+			if (vo != RULES_REC_NONE && o != RULES_REC_NONE &&
+			    o >= vo && o + aw[2 * k + 1] <= vo + vl)
+				aw[2 * k] = (uint16_t)(aw[0] + (o - vo));
+			else if (rules_rec_copy(aw, k, buf, len, area, cap,
+			    &used) != 0)
+				return -1;
+		}
+	}
+	return (int)used;
+}
+
+/*
+ * Record what the rules need of a scanned message, its slices pointing into
+ * the message's bytes or, with copy, into a copy of the bytes they cover.
+ */
+static size_t
+rules_observe_rec(void *arg, const struct sip_msg *sm, unsigned char *rec,
+    size_t cap, int copy)
+{
+	uint16_t		 w[RULES_REC_MAX_SLICES * 2], *aw;
 	unsigned char		*p = rec;
-	int			 i, n;
+	size_t			 hdr;
+	int			 i, n, used;
 
 	if (arg != NULL)
 		rules_history_observe(arg, sm);
@@ -1150,22 +1221,46 @@ rules_observe(void *arg, const struct sip_msg *sm, unsigned char *rec,
 	n = sm->n_auth < SIP_MAX_AUTH ? sm->n_auth : SIP_MAX_AUTH;
 	if (n < 0)
 		n = 0;
-	if (cap < RULES_REC_MSG_LEN + (size_t)n * RULES_REC_AUTH_LEN)
+	hdr = RULES_REC_MSG_LEN + (size_t)n * RULES_REC_AUTH_LEN;
+	if (cap < hdr)
 		return 0;
-	*p++ = sm->via_has_rport ? RULES_REC_RPORT : 0;
-	*p++ = (unsigned char)n;
 	RULES_MSG_EACH(RULES_ENC, w, sm, sm->buf);
+	for (i = 0; i < n; i++) {
+		aw = w + RULES_REC_SLICES * 2 + i * RULES_REC_AUTH_SLICES * 2;
+		RULES_AUTH_EACH(RULES_ENC, aw, &sm->auth[i], sm->buf);
+	}
+	used = 0;
+	if (copy && (used = rules_rec_strings(w, n, sm->buf, sm->len,
+	    rec + hdr, cap - hdr)) < 0)
+		return 0;
+	*p++ = (sm->via_has_rport ? RULES_REC_RPORT : 0) |
+	    (copy ? RULES_REC_STRINGS : 0);
+	*p++ = (unsigned char)n;
 	memcpy(p, w, RULES_REC_SLICES * 4);
 	p += RULES_REC_SLICES * 4;
 	for (i = 0; i < n; i++) {
-		const struct sip_auth *a = &sm->auth[i];
-
-		*p++ = (unsigned char)a->kind;
-		RULES_AUTH_EACH(RULES_ENC, w, a, sm->buf);
-		memcpy(p, w, RULES_REC_AUTH_SLICES * 4);
+		*p++ = (unsigned char)sm->auth[i].kind;
+		memcpy(p, w + RULES_REC_SLICES * 2 + i * RULES_REC_AUTH_SLICES *
+		    2, RULES_REC_AUTH_SLICES * 4);
 		p += RULES_REC_AUTH_SLICES * 4;
 	}
-	return (size_t)(p - rec);
+	return hdr + (size_t)used;
+}
+
+/* Record what the rules need of a message, read later from its bytes. */
+size_t
+rules_observe(void *arg, const struct sip_msg *sm, unsigned char *rec,
+    size_t cap)
+{
+	return rules_observe_rec(arg, sm, rec, cap, 0);
+}
+
+/* Record what the rules need of a message, with a copy of those bytes. */
+size_t
+rules_observe_copy(void *arg, const struct sip_msg *sm, unsigned char *rec,
+    size_t cap)
+{
+	return rules_observe_rec(arg, sm, rec, cap, 1);
 }
 
 /* Make room for n more auth headers in the summary; 0 or -1. */
@@ -1201,8 +1296,8 @@ rules_take_record(struct rules_summary *s, struct rules_msg *rm,
     const struct msg *msg, const unsigned char *rec, size_t reclen)
 {
 	const unsigned char *p = rec;
-	const char	*base = msg->raw;
-	size_t		 len = msg->len;
+	const char	*base;
+	size_t		 len, hdr;
 	uint16_t	 w[RULES_REC_AUTH_SLICES * 2];
 	struct sip_auth	*a;
 	int		 i, n, bad = 0;
@@ -1212,15 +1307,27 @@ rules_take_record(struct rules_summary *s, struct rules_msg *rm,
 	if (p[0] & RULES_REC_NOT_SIP)
 		return 0;
 	n = p[1];
-	if (n > SIP_MAX_AUTH || reclen != RULES_REC_MSG_LEN +
-	    (size_t)n * RULES_REC_AUTH_LEN)
+	hdr = RULES_REC_MSG_LEN + (size_t)n * RULES_REC_AUTH_LEN;
+	if (n > SIP_MAX_AUTH || reclen < hdr)
 		return -1;
+	if (p[0] & RULES_REC_STRINGS) {
+		/* The slices point into the record's own string area. */
+		base = (const char *)rec + hdr;
+		len = reclen - hdr;
+	} else {
+		/* They point into the message's bytes, which must be here. */
+		if (msg->raw == NULL || reclen != hdr)
+			return -1;
+		base = msg->raw;
+		len = msg->len;
+	}
 	rm->via_has_rport = (p[0] & RULES_REC_RPORT) != 0;
 	p += 2;
 	/* The record's words as they are; rules_f() checks them. */
 	memcpy(rm->sl, p, sizeof rm->sl);
 	rm->wide = NULL;
 	rm->base = base;
+	rm->blen = (uint32_t)len;
 	p += RULES_REC_SLICES * 4;
 	rm->auth0 = s->n_auth;
 	rm->n_auth = 0;
@@ -1589,8 +1696,6 @@ rules_scan_msg(struct rules_summary *s, struct rules_msg *rm,
 	size_t			 reclen;
 	int			 rc = -1, n_auth = s->n_auth;
 
-	if (msg->raw == NULL)
-		return 0;
 	if ((rec = msg_record(msg, &reclen)) != NULL) {
 		if ((rc = rules_take_record(s, rm, msg, rec, reclen)) == -2)
 			return -1;
@@ -1603,7 +1708,7 @@ rules_scan_msg(struct rules_summary *s, struct rules_msg *rm,
 
 	if (rc >= 0)
 		return rc;
-	if (sipscan_parse(msg->raw, msg->len, &sm) != 0 ||
+	if (msg->raw == NULL || sipscan_parse(msg->raw, msg->len, &sm) != 0 ||
 	    (sm.bad & SIP_BAD_START_LINE))
 		return 0;
 	if (rules_take(s, rm, &sm) == -1)

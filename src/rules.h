@@ -8,7 +8,9 @@
  * then applies every enabled rule, each a pure function of the summary and
  * the configuration (rules_apply()).  The findings come out ordered so that
  * the first error is the root cause.  No I/O except rules_list() and
- * rules_explain().  The call's raw bytes must still be present.
+ * rules_explain().  A message's raw bytes must still be present unless
+ * the tracker kept its rules_observe_copy() record, which holds a copy of
+ * every field the rules read.
  */
 #ifndef RULES_H
 #define RULES_H
@@ -81,7 +83,10 @@ struct diagnosis {
 	char	*pbx;		/* recognised product, NULL when generic */
 };
 
-/* ---- the per-call summary (slices point into the call's raw bytes) ---- */
+/*
+ * ---- the per-call summary (slices point into the messages' tracker records,
+ * or into raw bytes for a message without one) ----
+ */
 
 /* The scanned fields of a message the rules read, in record order. */
 enum rules_field {
@@ -110,14 +115,16 @@ struct rules_msg {
 	int		 via_has_rport;
 	int		 auth0, n_auth;	/* its auth headers in summary auth[] */
 	/*
-	 * The scanned fields (enum rules_field) as offsets into base and
+	 * The scanned fields (enum rules_field) as offsets into base (the
+	 * message's bytes, or the string area of its tracker record) and
 	 * lengths, read through rules.c's accessor, which checks them against
-	 * len; offset RULES_F_NONE16: absent.  Kept in the tracker record's
+	 * blen; offset RULES_F_NONE16: absent.  Kept in the tracker record's
 	 * form so that taking a message from it is a straight copy.  A
 	 * message too large for 16 bits has its fields in wide instead
 	 * (offset RULES_F_NONE: absent), owned by the summary.
 	 */
 	const char	*base;
+	uint32_t	 blen;		/* bytes at base the fields lie in */
 	uint16_t	 sl[RULES_F__MAX][2];
 	uint32_t	(*wide)[2];
 };
@@ -218,6 +225,12 @@ void	 rules_history_free(struct rules_history *h);
  */
 size_t	 rules_observe(void *arg, const struct sip_msg *sm, unsigned char *rec,
 	    size_t cap);
+/*
+ * The same, with a copy of the bytes the record's fields cover, so that the
+ * rules need no raw bytes (for a tracker with drop_raw).
+ */
+size_t	 rules_observe_copy(void *arg, const struct sip_msg *sm,
+	    unsigned char *rec, size_t cap);
 /* Whether any rule is enabled. */
 int	 rules_enabled(const struct config *cfg);
 /* Build the summary of a call; 0 or -1.  Free with rules_summary_free(). */

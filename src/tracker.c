@@ -7,11 +7,14 @@
  * open-addressing table: one cache miss for the slot, one for the call), one
  * copy of the bytes (one allocation with its first line and the observer's
  * record) and a short walk over the call's few transactions, comparing key
- * length and hash before bytes.  A call's own strings (Call-ID, URIs,
- * transaction keys) come from a small arena allocated with the call.  Calls
- * wait in a FIFO in order of first message; tracker_tick() hands the head
- * over as soon as it is done, so output is in order and memory is set by the
- * calls still in progress.
+ * length and hash before bytes.  With drop_raw (the batch report) a message
+ * the observer recorded keeps no bytes at all: its record and first line
+ * go to the call's arena, next to the call's other records, and a hash of
+ * a response's bytes stands for them in the retransmission check.  A
+ * call's own strings (Call-ID, URIs, transaction keys) come from a small
+ * arena allocated with the call.  Calls wait in a FIFO in order of first
+ * message; tracker_tick() hands the head over as soon as it is done, so
+ * output is in order and memory is set by the calls still in progress.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,12 +126,20 @@ msg_cseq_method(const struct msg *m)
 	return m->line + strlen(m->line) + 1;
 }
 
-/* A message's observer record and its size, or NULL once raw is gone. */
+/* A message's observer record and its size, or NULL when there is none. */
 const unsigned char *
 msg_record(const struct msg *m, size_t *len)
 {
 	uint16_t l;
 
+	if (m->raw_in_line == 3 && m->line != NULL) {
+		/* The record, then its size, just before the line. */
+		memcpy(&l, m->line - sizeof l, sizeof l);
+		if (l == 0)
+			return NULL;
+		*len = l;
+		return (const unsigned char *)m->line - sizeof l - l;
+	}
 	if (m->raw_in_line != 2 || m->raw == NULL || m->line == NULL)
 		return NULL;
 	memcpy(&l, m->raw - sizeof l, sizeof l);
@@ -173,6 +184,44 @@ tracker_hash(const void *key, size_t len)
 	h *= 0xd6e8feb86659fd93ULL;
 	h ^= h >> 32;
 	return (unsigned)h;
+}
+
+/*
+ * A 64-bit hash of a message's bytes, standing for them in the
+ * retransmission check once they are dropped (two multiply-xorshift lanes
+ * over 16-byte blocks, then a final mix).
+ */
+static uint64_t
+tracker_hash64(const void *key, size_t len)
+{
+	const unsigned char *p = key;
+	const uint64_t k1 = 0x9e3779b97f4a7c15ULL, k2 = 0xc2b2ae3d27d4eb4fULL;
+	uint64_t a = 0x243f6a8885a308d3ULL ^ (len * k2);
+	uint64_t b = 0x13198a2e03707344ULL, w, v;
+
+	for (; len >= 16; p += 16, len -= 16) {
+		memcpy(&w, p, 8);
+		memcpy(&v, p + 8, 8);
+		a = (a ^ w) * k1;
+		a ^= a >> 29;
+		b = (b ^ v) * k2;
+		b ^= b >> 31;
+	}
+	if (len > 0) {
+		w = v = 0;
+		memcpy(&w, p, len < 8 ? len : 8);
+		if (len > 8)
+			memcpy(&v, p + 8, len - 8);
+		a = (a ^ w) * k1;
+		a ^= a >> 29;
+		b = (b ^ v) * k2;
+		b ^= b >> 31;
+	}
+	a ^= (b << 32 | b >> 32) * k1;
+	a ^= a >> 32;
+	a *= 0xd6e8feb86659fd93ULL;
+	a ^= a >> 29;
+	return a;
 }
 
 /* Carve n bytes out of a chunk list, adding a chunk of at least min bytes when full. */
@@ -259,7 +308,8 @@ call_free(struct call *c)
 		for (i = 0; i < c->n_msgs; i++) {
 			if (!c->msgs[i].raw_in_line)
 				free(c->msgs[i].raw);
-			free(c->msgs[i].line);
+			if (c->msgs[i].raw_in_line != 3)
+				free(c->msgs[i].line);
 		}
 		tracker_chunks_free(tc->arena, &tc->first0);
 		free(c->msgs);
@@ -498,7 +548,7 @@ tracker_held(const struct tracker *t)
 	return t->n_active + t->n_kept;
 }
 
-/* Release a call's raw bytes (its summary stays; msg->raw becomes NULL). */
+/* Release a call's raw bytes and records (its summary stays; msg->raw becomes NULL). */
 void
 call_release_raw(struct call *c)
 {
@@ -509,6 +559,8 @@ call_release_raw(struct call *c)
 
 	for (i = 0; i < c->n_msgs; i++) {
 		m = &c->msgs[i];
+		if (m->raw_in_line == 3)
+			continue;	/* no raw bytes; the line is the arena's */
 		if (m->raw_in_line) {
 			/* Shrink the shared allocation down to the line. */
 			l = strlen(m->line) + 1;
@@ -794,17 +846,34 @@ tracker_auth(struct call *c, enum auth_step step, int msg, int txn, int code)
 	e->code = code;
 }
 
-/* Whether an earlier message of the same transaction has identical bytes. */
+/*
+ * Whether an earlier message of the same transaction has identical bytes
+ * (a response: a message stored without its bytes compares by hash, which
+ * *h caches, computed at most once).
+ */
 static int
 tracker_same_as_earlier(const struct call *c, int txn, int upto,
-    const char *buf, size_t len)
+    const char *buf, size_t len, uint64_t *h, int *have_h)
 {
 	int i;
 
 	for (i = upto - 1; i >= 0; i--) {
 		const struct msg *o = &c->msgs[i];
-		if (o->txn == txn && o->len == len && o->raw != NULL &&
-		    memcmp(o->raw, buf, len) == 0)
+		if (o->txn != txn || o->len != len)
+			continue;
+		if (o->raw != NULL) {
+			if (memcmp(o->raw, buf, len) == 0)
+				return 1;
+			continue;
+		}
+		/* Requests never equal a response's bytes: no hash kept. */
+		if (o->raw_in_line != 3 || o->is_request)
+			continue;
+		if (!*have_h) {
+			*h = tracker_hash64(buf, len);
+			*have_h = 1;
+		}
+		if (o->hash == *h)
 			return 1;
 	}
 	return 0;
@@ -891,11 +960,12 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 	struct sv_str key_method;
 	char key[512];
 	unsigned char rec[TRACKER_RECORD_MAX];
-	int idx, txn, retrans = 0, is_ack;
+	int idx, txn, retrans = 0, is_ack, have_h = 0, drop;
 	size_t linelen, reclen = 0, recsz, keylen;
 	uint32_t keyhash;
+	uint64_t h = 0;
 	uint16_t rl;
-	char *raw;
+	char *raw, *p;
 
 	if (m->ts > t->now)
 		t->now = m->ts;
@@ -975,10 +1045,11 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 			x->final = idx;
 			x->final_code = sm.status;
 		} else
-			retrans = tracker_same_as_earlier(c, txn, idx, buf, len);
+			retrans = tracker_same_as_earlier(c, txn, idx, buf, len,
+			    &h, &have_h);
 	}
 
-	/* One allocation: the line, the observer's record, the raw bytes. */
+	/* The observer's record, then the line and (unless dropped) raw. */
 	if (t->cfg.observe != NULL) {
 		reclen = t->cfg.observe(t->cfg.observe_arg, &sm, rec,
 		    sizeof rec);
@@ -989,18 +1060,35 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 	linelen = sm.first_line.len + sm.cseq_method.len + 2;
 	ms = &c->msgs[idx];
 	memset(ms, 0, sizeof *ms);
-	if ((ms->line = malloc(linelen + recsz + len)) == NULL)
-		return;
-	raw = ms->line + linelen + recsz;
-	ms->raw_in_line = 1;
-	if (recsz > 0) {
-		/* The record, then its size just before raw. */
-		memcpy(ms->line + linelen, rec, reclen);
+	drop = t->cfg.drop_raw && (t->cfg.observe == NULL || reclen > 0);
+	if (drop) {
+		/* In the call's arena: the record, its size, the line. */
+		if ((p = tracker_alloc(tc, reclen + sizeof rl + linelen)) == NULL)
+			return;
+		if (reclen > 0)
+			memcpy(p, rec, reclen);
 		rl = (uint16_t)reclen;
-		memcpy(raw - sizeof rl, &rl, sizeof rl);
-		ms->raw_in_line = 2;
+		memcpy(p + reclen, &rl, sizeof rl);
+		ms->line = p + reclen + sizeof rl;
+		ms->raw_in_line = 3;
+		raw = NULL;
+		if (!sm.is_request)
+			ms->hash = have_h ? h : tracker_hash64(buf, len);
+	} else {
+		/* One allocation: the line, the record, the raw bytes. */
+		if ((ms->line = malloc(linelen + recsz + len)) == NULL)
+			return;
+		raw = ms->line + linelen + recsz;
+		ms->raw_in_line = 1;
+		if (recsz > 0) {
+			/* The record, then its size just before raw. */
+			memcpy(ms->line + linelen, rec, reclen);
+			rl = (uint16_t)reclen;
+			memcpy(raw - sizeof rl, &rl, sizeof rl);
+			ms->raw_in_line = 2;
+		}
+		memcpy(raw, buf, len);
 	}
-	memcpy(raw, buf, len);
 	if (sm.first_line.len > 0)
 		memcpy(ms->line, sm.first_line.s, sm.first_line.len);
 	ms->line[sm.first_line.len] = '\0';

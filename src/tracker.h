@@ -45,7 +45,9 @@ struct msg {
 	uint8_t		 fragmented;
 	uint8_t		 raw_in_line;	/* raw shares line's allocation (after the
 					   line): freed with it, not on its own;
-					   2: an observer record sits between */
+					   2: an observer record sits between;
+					   3: no raw bytes (drop_raw), line in
+					   the call's arena after the record */
 	uint16_t	 status;	/* responses */
 	uint32_t	 cseq;
 	unsigned	 bad;		/* enum sip_bad bits */
@@ -53,6 +55,8 @@ struct msg {
 	uint32_t	 len;		/* bytes of the message */
 	char		*raw;		/* owned copy of the bytes; NULL once released */
 	char		*line;		/* owned: first line, NUL, CSeq method, NUL */
+	uint64_t	 hash;		/* drop_raw: a hash of a response's bytes
+					   (retransmission check), else 0 */
 };
 
 /* One transaction of a call. */
@@ -144,6 +148,13 @@ struct tracker_config {
 	/* Optional: told just before the tracker frees a call. */
 	void		(*on_free)(void *arg, struct call *c);
 	void		*on_free_arg;
+	/*
+	 * Nothing reads a message's raw bytes but the observer's record
+	 * (batch report, no store, no TUI): keep them only for a message the
+	 * observer wrote no record for (none without an observer); msg->raw
+	 * stays NULL, msg->len is still their size.
+	 */
+	int		 drop_raw;
 };
 
 #define TRACKER_RECORD_MAX	2048	/* bytes an observer may write */
@@ -178,7 +189,10 @@ const char *tracker_state_name(enum call_state s);
 const char *msg_first_line(const struct msg *m);
 /* CSeq method of a message (from msg->line). */
 const char *msg_cseq_method(const struct msg *m);
-/* A message's observer record and its size, or NULL once raw is gone. */
+/*
+ * A message's observer record and its size, or NULL when there is none (or
+ * call_release_raw() took it with the raw bytes).
+ */
 const unsigned char *msg_record(const struct msg *m, size_t *len);
 /* The latest capture time the tracker has seen. */
 int64_t	 tracker_now(const struct tracker *t);

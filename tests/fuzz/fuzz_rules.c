@@ -4,10 +4,14 @@
  * "%%" (the byte after it picks the direction); every message goes through
  * the tracker with the rules' observer, as in the engine, and every call
  * is judged when done.  A known credential is configured so the digest
- * checks run too.  Checks that findings point inside their call.
+ * checks run too.  Checks that findings point inside their call, and that
+ * a tracker that drops the raw bytes (the batch report's, with the rules'
+ * copying observer) judges every call exactly as one that keeps them.
  */
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,20 +21,49 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Judge a done call, check its findings, free the diagnosis. */
+/* What one run judged: its configuration and each call's outcome, as text. */
+struct fuzz_rules_run {
+	struct config	*cfg;
+	char		 out[16384];
+	size_t		 len;
+};
+
+/* Append printf-style text to a run's outcome (silently cut when full). */
+static void __attribute__((format(printf, 2, 3)))
+fuzz_rules_put(struct fuzz_rules_run *r, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (r->len >= sizeof r->out - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(r->out + r->len, sizeof r->out - r->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		r->len += (size_t)n < sizeof r->out - r->len ? (size_t)n :
+		    sizeof r->out - r->len - 1;
+}
+
+/* Judge a done call, check its findings, note them, free the diagnosis. */
 static void
 fuzz_rules_done(void *arg, struct call *c)
 {
-	const struct config *cfg = arg;
+	struct fuzz_rules_run *r = arg;
 	struct diagnosis d;
 	int i;
 
 	memset(&d, 0, sizeof d);
-	if (rules_run(cfg, c, c->last_ts + 64 * 1000000LL, &d) != 0)
+	if (rules_run(r->cfg, c, c->last_ts + 64 * 1000000LL, &d) != 0)
 		return;
-	for (i = 0; i < d.n; i++)
+	fuzz_rules_put(r, "call %s verdict %d\n", c->call_id, d.verdict);
+	for (i = 0; i < d.n; i++) {
 		if (d.f[i].msg < -1 || d.f[i].msg >= c->n_msgs)
 			abort();
+		fuzz_rules_put(r, " %s msg %d %s [%s]\n", d.f[i].id,
+		    d.f[i].msg, d.f[i].header ? d.f[i].header : "-",
+		    d.f[i].value ? d.f[i].value : "-");
+	}
 	rules_diagnosis_free(&d);
 }
 
@@ -63,11 +96,11 @@ fuzz_rules_feed(struct tracker *t, int64_t ts, int from_pbx, const char *buf,
 	free(copy);
 }
 
-/* Split the input into messages and run them through tracker and rules. */
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Run the input's messages through a tracker and the rules, noting the outcome. */
+static void
+fuzz_rules_once(const uint8_t *data, size_t size, struct fuzz_rules_run *r,
+    int drop_raw)
 {
-	struct config cfg;
 	struct tracker_config tc;
 	struct sv_stats st;
 	struct tracker *t;
@@ -75,18 +108,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int64_t ts = 1000000;
 	int dir = 1, n = 0;
 
-	if (config_init_defaults(&cfg) != 0)
-		return 0;
-	(void)config_add_credential(&cfg, "1000", NULL, "secret");
 	memset(&st, 0, sizeof st);
 	tracker_config_default(&tc);
-	tc.observe = rules_observe;
+	tc.observe = drop_raw ? rules_observe_copy : rules_observe;
+	tc.drop_raw = drop_raw;
 	tc.max_calls = 16;
 	tc.max_msgs_per_call = 64;
-	if ((t = tracker_new(&tc, &st, fuzz_rules_done, &cfg)) == NULL) {
-		config_free(&cfg);
-		return 0;
-	}
+	if ((t = tracker_new(&tc, &st, fuzz_rules_done, r)) == NULL)
+		return;
 	while (p < end && n++ < 64) {
 		sep = memmem(p, (size_t)(end - p), "\n%%", 3);
 		fuzz_rules_feed(t, ts, dir, p, sep != NULL ?
@@ -100,6 +129,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	tracker_finish(t);
 	tracker_free(t);
+}
+
+/* Run the input with and without raw bytes kept; the outcomes must agree. */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct fuzz_rules_run kept, dropped;
+	struct config cfg;
+
+	if (config_init_defaults(&cfg) != 0)
+		return 0;
+	(void)config_add_credential(&cfg, "1000", NULL, "secret");
+	kept.cfg = dropped.cfg = &cfg;
+	kept.len = dropped.len = 0;
+	fuzz_rules_once(data, size, &kept, 0);
+	fuzz_rules_once(data, size, &dropped, 1);
+	if (kept.len != dropped.len ||
+	    memcmp(kept.out, dropped.out, kept.len) != 0) {
+		fprintf(stderr, "fuzz_rules: kept raw bytes:\n%.*s\n"
+		    "dropped raw bytes:\n%.*s\n", (int)kept.len, kept.out,
+		    (int)dropped.len, dropped.out);
+		abort();
+	}
 	config_free(&cfg);
 	return 0;
 }
