@@ -367,7 +367,7 @@ sipscan_frame(const char *buf, size_t len, size_t max, size_t *skip)
 	return (long)(hlen + (size_t)cl);
 }
 
-/* Header names the scanner extracts, found by sipscan_header_id(). */
+/* Header names the scanner extracts, found by sipscan_header_fast(). */
 enum sipscan_hdr {
 	H_OTHER = 0,
 	H_CALL_ID,
@@ -583,84 +583,6 @@ sipscan_param_next(const char **pp, const char *e, struct sv_str *name,
 	return 1;
 }
 
-/* Identify a header name by its length and letters. */
-static enum sipscan_hdr
-sipscan_header_id(const char *n, size_t len)
-{
-	switch (len) {
-	case 1:
-		switch (n[0] | 0x20) {
-		case 'i': return H_CALL_ID;
-		case 'f': return H_FROM;
-		case 't': return H_TO;
-		case 'v': return H_VIA;
-		case 'm': return H_CONTACT;
-		case 'l': return H_CONTENT_LENGTH;
-		case 'c': return H_CONTENT_TYPE;
-		}
-		break;
-	case 2:
-		if (sipscan_lceq(n, "to", 2))
-			return H_TO;
-		break;
-	case 3:
-		if (sipscan_lceq(n, "via", 3))
-			return H_VIA;
-		break;
-	case 4:
-		if (sipscan_lceq(n, "cseq", 4))
-			return H_CSEQ;
-		if (sipscan_lceq(n, "from", 4))
-			return H_FROM;
-		if (sipscan_lceq(n, "date", 4))
-			return H_DATE;
-		break;
-	case 6:
-		if (sipscan_lceq(n, "server", 6))
-			return H_SERVER;
-		break;
-	case 7:
-		if (sipscan_lceq(n, "call-id", 7))
-			return H_CALL_ID;
-		if (sipscan_lceq(n, "contact", 7))
-			return H_CONTACT;
-		if (sipscan_lceq(n, "expires", 7))
-			return H_EXPIRES;
-		break;
-	case 10:
-		if (sipscan_lceq(n, "user-agent", 10))
-			return H_USER_AGENT;
-		break;
-	case 12:
-		if (sipscan_lceq(n, "max-forwards", 12))
-			return H_MAX_FORWARDS;
-		if (sipscan_lceq(n, "content-type", 12))
-			return H_CONTENT_TYPE;
-		break;
-	case 13:
-		if (sipscan_lceq(n, "authorization", 13))
-			return H_AUTHORIZATION;
-		break;
-	case 14:
-		if (sipscan_lceq(n, "content-length", 14))
-			return H_CONTENT_LENGTH;
-		break;
-	case 16:
-		if (sipscan_lceq(n, "www-authenticate", 16))
-			return H_WWW_AUTHENTICATE;
-		break;
-	case 18:
-		if (sipscan_lceq(n, "proxy-authenticate", 18))
-			return H_PROXY_AUTHENTICATE;
-		break;
-	case 19:
-		if (sipscan_lceq(n, "proxy-authorization", 19))
-			return H_PROXY_AUTHORIZATION;
-		break;
-	}
-	return H_OTHER;
-}
-
 /*
  * Test whether line [s, le) starts with the header name lit (n lower-case
  * letters, with a '-' at dash unless dash is 0) followed by a byte that
@@ -677,7 +599,7 @@ sipscan_name_at(const char *s, const char *le, const char *lit, size_t n,
 /*
  * Identify the header named at the start of line [s, le) without spanning
  * the name first: its id, with the name's end in *n, or -1 when the name
- * is not one the scanner extracts (sipscan_header_id() then decides).
+ * is not one the scanner extracts (in any case or compact form).
  */
 static int
 sipscan_header_fast(const char *s, const char *le, const char **n)
@@ -1601,7 +1523,7 @@ sipscan_parse(const char *buf, size_t len, struct sip_msg *m)
 		}
 		if ((fid = sipscan_header_fast(s, le, &n)) < 0) {
 			n = sipscan_span_token(s, le);
-			fid = (int)sipscan_header_id(s, (size_t)(n - s));
+			fid = H_OTHER;
 		}
 		q = n < le && *n == ':' ? n : sipscan_skip_lws(n, le);
 		if (n == s || q == le || *q != ':') {

@@ -268,6 +268,8 @@ void	 ui_draw_fill(int y, int x, int w, int attr);
 void	 ui_draw_header(struct ui *u);
 /* Draw the footer: a pending message, else the screen's keys. */
 void	 ui_draw_footer(struct ui *u, const char *keys);
+/* Move *pos by a scrolling key (Up/k, Down/j, PgUp, PgDn, Home/g); 1 if it was one. */
+int	 ui_draw_scroll(int key, int *pos, int page);
 /* Draw s word-wrapped from row y, only rows miny..maxy-1; the lines it takes. */
 int	 ui_draw_wrap(struct ui *u, int y, int x, int w, int miny, int maxy,
 	    const char *indent, const char *s, int attr);

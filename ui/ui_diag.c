@@ -327,25 +327,11 @@ ui_diag_key(struct ui *u, int key)
 {
 	int page = LINES - 4 > 1 ? LINES - 4 : 1;
 
+	if (ui_draw_scroll(key, &u->diag_top, page))
+		key = 0;	/* handled */
 	switch (key) {
-	case UI_FKEY(KEY_UP):
-	case 'k':
-		u->diag_top--;
-		break;
-	case UI_FKEY(KEY_DOWN):
-	case 'j':
-		u->diag_top++;
-		break;
-	case UI_FKEY(KEY_PPAGE):
-		u->diag_top -= page;
-		break;
-	case UI_FKEY(KEY_NPAGE):
 	case ' ':
 		u->diag_top += page;
-		break;
-	case UI_FKEY(KEY_HOME):
-	case 'g':
-		u->diag_top = 0;
 		break;
 	case '\r':
 	case '\n':

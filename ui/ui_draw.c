@@ -308,6 +308,33 @@ ui_draw_header(struct ui *u)
 	ui_draw_str(u, 0, x, COLS - x, tail, attr);
 }
 
+/* Move *pos by a scrolling key (Up/k, Down/j, PgUp, PgDn, Home/g); 1 if it was one. */
+int
+ui_draw_scroll(int key, int *pos, int page)
+{
+	switch (key) {
+	case UI_FKEY(KEY_UP):
+	case 'k':
+		(*pos)--;
+		return 1;
+	case UI_FKEY(KEY_DOWN):
+	case 'j':
+		(*pos)++;
+		return 1;
+	case UI_FKEY(KEY_PPAGE):
+		*pos -= page;
+		return 1;
+	case UI_FKEY(KEY_NPAGE):
+		*pos += page;
+		return 1;
+	case UI_FKEY(KEY_HOME):
+	case 'g':
+		*pos = 0;
+		return 1;
+	}
+	return 0;
+}
+
 /* Draw the footer: a pending message, else the screen's keys. */
 void
 ui_draw_footer(struct ui *u, const char *keys)

@@ -485,25 +485,9 @@ ui_flow_key(struct ui *u, int key)
 {
 	int page = LINES - 8 > 1 ? LINES - 8 : 1;
 
+	if (ui_draw_scroll(key, &u->fcur, page))
+		key = 0;	/* handled */
 	switch (key) {
-	case UI_FKEY(KEY_UP):
-	case 'k':
-		u->fcur--;
-		break;
-	case UI_FKEY(KEY_DOWN):
-	case 'j':
-		u->fcur++;
-		break;
-	case UI_FKEY(KEY_PPAGE):
-		u->fcur -= page;
-		break;
-	case UI_FKEY(KEY_NPAGE):
-		u->fcur += page;
-		break;
-	case UI_FKEY(KEY_HOME):
-	case 'g':
-		u->fcur = 0;
-		break;
 	case UI_FKEY(KEY_END):
 	case 'G':
 		u->fcur = u->n_fm - 1;

@@ -407,25 +407,11 @@ ui_msg_key(struct ui *u, int key)
 {
 	int page = LINES - 4 > 1 ? LINES - 4 : 1;
 
+	if (ui_draw_scroll(key, &u->mtop, page))
+		key = 0;	/* handled */
 	switch (key) {
-	case UI_FKEY(KEY_UP):
-	case 'k':
-		u->mtop--;
-		break;
-	case UI_FKEY(KEY_DOWN):
-	case 'j':
-		u->mtop++;
-		break;
-	case UI_FKEY(KEY_PPAGE):
-		u->mtop -= page;
-		break;
-	case UI_FKEY(KEY_NPAGE):
 	case ' ':
 		u->mtop += page;
-		break;
-	case UI_FKEY(KEY_HOME):
-	case 'g':
-		u->mtop = 0;
 		break;
 	case UI_FKEY(KEY_LEFT):
 	case 'p':
