@@ -548,13 +548,21 @@ tracker_held(const struct tracker *t)
 	return t->n_active + t->n_kept;
 }
 
-/* Release a call's raw bytes and records (its summary stays; msg->raw becomes NULL). */
+/*
+ * Release a call's raw bytes and records (its summary stays; msg->raw
+ * becomes NULL).  Each message's line moves to the call's arena (after a
+ * zero record size, as drop_raw lays it out) and its allocation is freed
+ * whole: shrinking it in place would leave a hole too small for the next
+ * message in the heap, and a call kept for days would pin it.
+ */
 void
 call_release_raw(struct call *c)
 {
+	struct tcall *tc = c->priv;
 	struct msg *m;
 	char *nl;
 	size_t l;
+	uint16_t zero = 0;
 	int i;
 
 	for (i = 0; i < c->n_msgs; i++) {
@@ -562,12 +570,21 @@ call_release_raw(struct call *c)
 		if (m->raw_in_line == 3)
 			continue;	/* no raw bytes; the line is the arena's */
 		if (m->raw_in_line) {
-			/* Shrink the shared allocation down to the line. */
 			l = strlen(m->line) + 1;
 			l += strlen(m->line + l) + 1;
-			if ((nl = realloc(m->line, l)) != NULL)
-				m->line = nl;
-			m->raw_in_line = 0;
+			if (tc != NULL &&
+			    (nl = tracker_alloc(tc, sizeof zero + l)) != NULL) {
+				memcpy(nl, &zero, sizeof zero);
+				memcpy(nl + sizeof zero, m->line, l);
+				free(m->line);
+				m->line = nl + sizeof zero;
+				m->raw_in_line = 3;
+			} else {
+				/* No room: shrink the allocation to the line. */
+				if ((nl = realloc(m->line, l)) != NULL)
+					m->line = nl;
+				m->raw_in_line = 0;
+			}
 		} else
 			free(m->raw);
 		m->raw = NULL;
@@ -583,8 +600,17 @@ tracker_emit(struct tracker *t, struct tcall *tc)
 	if (t->done != NULL)
 		t->done(t->arg, &tc->c);
 	if (t->cfg.keep_calls) {
+		struct msg *m;
+
 		if (!t->cfg.keep_raw)
 			call_release_raw(&tc->c);
+		/* Kept, perhaps for days: no slack in its messages array. */
+		if (tc->c.n_msgs > 0 && tc->c.n_msgs < tc->c.cap_msgs &&
+		    (m = realloc(tc->c.msgs, (size_t)tc->c.n_msgs *
+		    sizeof *m)) != NULL) {
+			tc->c.msgs = m;
+			tc->c.cap_msgs = tc->c.n_msgs;
+		}
 		TAILQ_INSERT_TAIL(&t->kept, tc, q);
 		tc->queued = 2;
 		t->n_kept++;

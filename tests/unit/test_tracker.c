@@ -206,6 +206,72 @@ START_TEST(test_retransmissions)
 }
 END_TEST
 
+/* Done callback for drop_raw: no call keeps raw bytes, lines stay. */
+static void
+test_done_dropped(void *arg, struct call *c)
+{
+	int i;
+	size_t len;
+
+	for (i = 0; i < c->n_msgs; i++) {
+		ck_assert_ptr_null(c->msgs[i].raw);
+		ck_assert_uint_gt(c->msgs[i].len, 0);
+		ck_assert_ptr_nonnull(msg_record(&c->msgs[i], &len));
+		ck_assert_uint_eq(len, 3);
+		ck_assert_ptr_nonnull(strstr(msg_first_line(&c->msgs[i]),
+		    "SIP/2.0"));
+	}
+	test_done(arg, c);
+}
+
+/* A stand-in observer: a three-byte record for every message. */
+static size_t
+test_observe3(void *arg, const struct sip_msg *sm, unsigned char *rec,
+    size_t cap)
+{
+	(void)arg;
+	(void)sm;
+	ck_assert_uint_ge(cap, 3);
+	memcpy(rec, "rec", 3);
+	return 3;
+}
+
+/*
+ * drop_raw: no raw bytes are kept, yet a response sent again with the same
+ * bytes is a retransmission (by hash) and one that differs is not.
+ */
+START_TEST(test_drop_raw)
+{
+	struct tracker_config cfg;
+	struct sv_stats st;
+	struct seen s;
+	struct tracker *t;
+	char b[2048];
+	size_t n;
+
+	tracker_config_default(&cfg);
+	cfg.drop_raw = 1;
+	cfg.observe = test_observe3;
+	memset(&st, 0, sizeof st);
+	memset(&s, 0, sizeof s);
+	t = tracker_new(&cfg, &st, test_done_dropped, &s);
+	n = test_req(b, sizeof b, "INVITE", "dr", 1, "INVITE", "z9hG4bKd", NULL, 0);
+	test_feed(t, SEC, b, n, 1);
+	n = test_resp(b, sizeof b, 486, "dr", 1, "INVITE", "z9hG4bKd", "x");
+	test_feed(t, 2 * SEC, b, n, 0);
+	test_feed(t, 2 * SEC + 500000, b, n, 0);	/* the same bytes */
+	n = test_resp(b, sizeof b, 486, "dr", 1, "INVITE", "z9hG4bKd", "y");
+	test_feed(t, 2 * SEC + 600000, b, n, 0);	/* another To tag */
+	tracker_finish(t);
+	ck_assert_int_eq(s.n, 1);
+	ck_assert_int_eq(s.msgs[0], 4);
+	ck_assert_int_eq(s.retrans[0], 1);
+	ck_assert_uint_eq(st.retransmissions, 1);
+	ck_assert_int_eq(s.code[0], 486);
+	tracker_free(t);
+}
+END_TEST
+
 START_TEST(test_challenge_ignored_lingers)
 {
 	struct sv_stats st;
@@ -570,6 +636,7 @@ tracker_suite(void)
 
 	tcase_add_test(tc, test_healthy_call);
 	tcase_add_test(tc, test_retransmissions);
+	tcase_add_test(tc, test_drop_raw);
 	tcase_add_test(tc, test_challenge_ignored_lingers);
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_order_and_finish);
