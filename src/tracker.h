@@ -206,6 +206,8 @@ void	 tracker_drain_changed(struct tracker *t,
 	    void (*fn)(void *, struct call *), void *arg);
 /* Release a call's raw bytes (its summary and first lines stay; msg->raw becomes NULL). */
 void	 call_release_raw(struct call *c);
+/* Prefetch a tracker call's messages and records before reading them all. */
+void	 call_prefetch(const struct call *c);
 /* Free a call and everything it owns (for calls built outside the tracker too). */
 void	 call_free(struct call *c);
 
