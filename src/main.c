@@ -63,6 +63,8 @@ main_usage(FILE *f)
 "      --memory MB      interface: raw bytes of done calls kept in memory\n"
 "                       (default 256, 0 no limit); older ones go to the\n"
 "                       store (--db, else a temporary file)\n"
+"      --keep-calls     with -N: hold done calls as the interface does and\n"
+"                       report the memory budget on stderr\n"
 "  -s, --snaplen N      live: bytes captured per packet (default 262144)\n"
 "  -B, --buffer-size MB live: kernel buffer (default 32)\n"
 "  -p, --no-promiscuous live: do not put the interface in promiscuous mode\n"
