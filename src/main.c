@@ -69,6 +69,7 @@ main_usage(FILE *f)
 "  -B, --buffer-size MB live: kernel buffer (default 32)\n"
 "  -p, --no-promiscuous live: do not put the interface in promiscuous mode\n"
 "  -q, --quiet          summary only, no call lines\n"
+"  -D, --list-interfaces list the interfaces capture can open\n"
 "      --config FILE    rules configuration (see sipvet(1), CONFIGURATION)\n"
 "      --credentials F  known credentials, user:password or user:realm:password\n"
 "      --vapi-host H    add a Vapi host name (*.example for a wildcard)\n"

@@ -82,4 +82,10 @@ for opt in $("$SIPVET" -h | grep -o -- '--[a-z-]*' | sort -u); do
 	grep -q -- "$o" "$man" || missing="$missing $opt"
 done
 [ -z "$missing" ] && pass "sipvet(1) documents every long option" || fail "sipvet(1) lacks options:$missing"
+# ...and -h shows every long option the program takes (from its getopt table).
+missing=
+for opt in $(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", .*/\1/p' "$top_srcdir/src/main.c"); do
+	"$SIPVET" -h 2>&1 | grep -q -- "--$opt\b" || missing="$missing --$opt"
+done
+[ -z "$missing" ] && pass "sipvet -h shows every long option" || fail "sipvet -h lacks options:$missing"
 finish
