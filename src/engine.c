@@ -71,7 +71,8 @@ engine_judge(struct engine *e, struct call *c)
 	if ((d = calloc(1, sizeof *d)) == NULL)
 		return;
 	c->judged_at = tracker_now(e->trk);
-	call_prefetch(c);
+	if (e->rules_hist != NULL)	/* set when some rule is enabled */
+		call_prefetch(c);
 	if (rules_run_hist(e->cfg.rules, e->rules_hist, c, c->judged_at,
 	    d) != 0) {
 		free(d);
