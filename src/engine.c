@@ -490,7 +490,7 @@ engine_run_live(struct engine *e, const struct engine_hooks *h)
 {
 	struct pollfd pfd[CAPTURE_MAX_SOURCES + 2];
 	int map[CAPTURE_MAX_SOURCES + 2];
-	int64_t start = engine_wallclock();
+	int64_t start = engine_wallclock(), stats_at = 0, now;
 	int i, n, wait;
 
 	while (!e->stop) {
@@ -544,7 +544,14 @@ engine_run_live(struct engine *e, const struct engine_hooks *h)
 		if (engine_wallclock() - e->last_tick >= 1000000 &&
 		    e->st.packets > 0)
 			engine_tick(e, engine_wallclock());
-		capture_stats(&e->cap, &e->st);
+		/*
+		 * Kernel counters ten times a second: pcap_stats() reads sysfs
+		 * files on Linux, too dear for every pass.
+		 */
+		if ((now = engine_wallclock()) - stats_at >= 100000) {
+			capture_stats(&e->cap, &e->st);
+			stats_at = now;
+		}
 		if (h != NULL && h->on_pass != NULL)
 			h->on_pass(h->arg);
 		if (e->cfg.duration > 0 &&
