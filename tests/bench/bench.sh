@@ -125,6 +125,8 @@ echo "capture: $main ($(wc -c <"$main") bytes, $nmsg messages, $((nmsg / 10)) ca
 
 if [ -x "$SIPVET" ]; then
 	measure "sipvet" "$nmsg" "$SIPVET" -N -r "$main"
+	# The same with every rule off: what the rules cost (issue: <= 20%).
+	measure "sipvet-norules" "$nmsg" "$SIPVET" -N --rule all=off -r "$main"
 	measure "sipvet--db" "$nmsg" "$SIPVET" -N --db "$dir/bench.$$.db" -r "$main"
 	# SQLite alone writing as many message rows of the same mean size.
 	if [ -x "$SQLFLOOR" ]; then
@@ -178,20 +180,23 @@ function fmt(x) { return x == "failed" ? "failed" : x }
 		tsh = $2 / $3
 }
 END {
-	printf "%-12s %10s %9s %12s %9s %9s\n", "tool", "messages", "wall s",
+	printf "%-16s %10s %9s %12s %9s %9s\n", "tool", "messages", "wall s",
 	    "messages/s", "RSS MB", "vs sipvet"
 	for (i = 1; i <= NR; i++) {
 		name = tool[i]; sub(/--db$/, " --db", name)
+		sub(/-norules$/, " rules off", name)
 		if (wall[i] == "failed") {
-			printf "%-12s %10d %9s %12s %9s %9s\n", name, msgs[i],
+			printf "%-16s %10d %9s %12s %9s %9s\n", name, msgs[i],
 			    "failed", "-", "-", "-"
 			continue
 		}
 		rate = wall[i] > 0 ? msgs[i] / wall[i] : 0
 		ratio = ref > 0 ? sprintf("%.3f", rate / ref) : "-"
-		printf "%-12s %10d %9.2f %12.0f %9.1f %9s\n", name, msgs[i],
+		printf "%-16s %10d %9.2f %12.0f %9.1f %9s\n", name, msgs[i],
 		    wall[i], rate, rss[i] / 1024, ratio
 	}
+	print "sipvet rules off: --rule all=off; the sipvet row over it is what the"
+	print "  rules cost (its \"vs sipvet\" is the rules-off speed-up)."
 	print "sqlite-floor: SQLite alone inserting the same number of message rows"
 	print "  (the --db schema and pragmas, no capture work): the bound under --db."
 	if (tsh > 0)
