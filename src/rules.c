@@ -1064,16 +1064,17 @@ rules_hist_copy_id(char *buf, size_t size, const struct rules_hist_entry *e)
 }
 
 /*
- * A message's record (rules_observe()): flags, the number of auth headers,
- * then each slice of the message as a 16-bit offset into the record's
- * string area and a 16-bit length (offset 0xffff: absent), in enum
- * rules_field order (the layout of struct rules_msg's sl, so taking it is
- * one memcpy(); the rules read each field through rules_f()); then per auth
- * header its kind and its slices; then the string area: a copy of the
- * bytes the slices cover (overlapping slices, such as an auth header's
- * parameters within its value, share them).  It holds exactly what
- * rules_take() takes and needs no raw bytes, so no message is scanned
- * twice and the tracker may drop the raw bytes.
+ * A message's record (rules_observe(), rules_observe_copy()): flags, the
+ * number of auth headers, then each slice of the message as a 16-bit
+ * offset and a 16-bit length (offset 0xffff: absent), in enum rules_field
+ * order (the layout of struct rules_msg's sl, so taking it is one memcpy();
+ * the rules read each field through rules_f()); then per auth header its
+ * kind and its slices.  The offsets are into the message's bytes, or with
+ * RULES_REC_STRINGS (rules_observe_copy()) into the string area that ends
+ * the record: a copy of the bytes the slices cover (overlapping slices,
+ * such as an auth header's parameters within its value, share them), so
+ * that the tracker may drop the raw bytes.  It holds exactly what
+ * rules_take() takes, so no message is scanned twice.
  */
 #define RULES_REC_RPORT		0x01	/* via_has_rport */
 #define RULES_REC_NOT_SIP	0x02	/* no start line: the rules skip it */

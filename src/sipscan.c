@@ -598,10 +598,11 @@ sipscan_name_at(const char *s, const char *le, const char *lit, size_t n,
 
 /*
  * Identify the header named at the start of line [s, le) without spanning
- * the name first: its id, with the name's end in *n, or -1 when the name
- * is not one the scanner extracts (in any case or compact form).
+ * the name first: its id, with the name's end in *n, or H_OTHER (*n then
+ * unset: the caller spans the name) when the name is not one the scanner
+ * extracts (in any case or compact form).
  */
-static int
+static enum sipscan_hdr
 sipscan_header_fast(const char *s, const char *le, const char **n)
 {
 #define SIPSCAN_NAME(lit, dash, id) do {				\
@@ -611,7 +612,7 @@ sipscan_header_fast(const char *s, const char *le, const char **n)
 	}								\
 } while (0)
 	if (le - s < 2)
-		return -1;
+		return H_OTHER;
 	if (!IS_TOKEN(s[1])) {		/* a compact form */
 		*n = s + 1;
 		switch (s[0] | 0x20) {
@@ -623,7 +624,7 @@ sipscan_header_fast(const char *s, const char *le, const char **n)
 		case 'l': return H_CONTENT_LENGTH;
 		case 'c': return H_CONTENT_TYPE;
 		}
-		return -1;
+		return H_OTHER;
 	}
 	switch (s[0] | 0x20) {
 	case 'a':
@@ -669,7 +670,7 @@ sipscan_header_fast(const char *s, const char *le, const char **n)
 		break;
 	}
 #undef SIPSCAN_NAME
-	return -1;
+	return H_OTHER;
 }
 
 /* Test whether [p, e) holds a byte at or below 0x20 (SP, HT, controls). */
@@ -1465,8 +1466,8 @@ sipscan_parse(const char *buf, size_t len, struct sip_msg *m)
 {
 	const char *p, *e, *s, *nl, *le, *next, *q, *n, *te, *v;
 	const char *hend = NULL;
+	enum sipscan_hdr id;
 	long cl = -1;
-	int fid;
 	size_t avail;
 
 	memset(m, 0, offsetof(struct sip_msg, auth));
@@ -1521,23 +1522,20 @@ sipscan_parse(const char *buf, size_t len, struct sip_msg *m)
 			if (le > s && le[-1] == '\r')
 				le--;
 		}
-		if ((fid = sipscan_header_fast(s, le, &n)) < 0) {
+		if ((id = sipscan_header_fast(s, le, &n)) == H_OTHER)
 			n = sipscan_span_token(s, le);
-			fid = H_OTHER;
-		}
 		q = n < le && *n == ':' ? n : sipscan_skip_lws(n, le);
 		if (n == s || q == le || *q != ':') {
 			m->bad |= SIP_BAD_HEADER_LINE;
 			continue;
 		}
 		m->n_headers++;
-		if (fid != H_OTHER) {
+		if (id != H_OTHER) {
 			q++;
 			if (q < le && *q == ' ')
 				q++;
 			q = sipscan_skip_lws(q, le);
-			sipscan_header(m, (enum sipscan_hdr)fid, q,
-			    sipscan_trim_end(q, le), &cl);
+			sipscan_header(m, id, q, sipscan_trim_end(q, le), &cl);
 		}
 	}
 

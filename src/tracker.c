@@ -264,6 +264,27 @@ tracker_alloc(struct tcall *tc, size_t n)
 	return p;
 }
 
+/*
+ * Lay out a message without raw bytes in the call's arena: the record
+ * (reclen bytes of rec, none when 0), its 16-bit size, then room for a line
+ * of linelen bytes, the layout msg_record() reads for raw_in_line 3.  The
+ * line's room, or NULL on failure.
+ */
+static char *
+tracker_arena_line(struct tcall *tc, const unsigned char *rec, size_t reclen,
+    size_t linelen)
+{
+	uint16_t rl = (uint16_t)reclen;
+	char *p;
+
+	if ((p = tracker_alloc(tc, reclen + sizeof rl + linelen)) == NULL)
+		return NULL;
+	if (reclen > 0)
+		memcpy(p, rec, reclen);
+	memcpy(p + reclen, &rl, sizeof rl);
+	return p + reclen + sizeof rl;
+}
+
 /* Free a chunk list up to (not including) stop. */
 static void
 tracker_chunks_free(struct tchunk *ch, struct tchunk *stop)
@@ -562,7 +583,6 @@ call_release_raw(struct call *c)
 	struct msg *m;
 	char *nl;
 	size_t l;
-	uint16_t zero = 0;
 	int i;
 
 	for (i = 0; i < c->n_msgs; i++) {
@@ -573,11 +593,10 @@ call_release_raw(struct call *c)
 			l = strlen(m->line) + 1;
 			l += strlen(m->line + l) + 1;
 			if (tc != NULL &&
-			    (nl = tracker_alloc(tc, sizeof zero + l)) != NULL) {
-				memcpy(nl, &zero, sizeof zero);
-				memcpy(nl + sizeof zero, m->line, l);
+			    (nl = tracker_arena_line(tc, NULL, 0, l)) != NULL) {
+				memcpy(nl, m->line, l);
 				free(m->line);
-				m->line = nl + sizeof zero;
+				m->line = nl;
 				m->raw_in_line = 3;
 			} else {
 				/* No room: shrink the allocation to the line. */
@@ -1016,7 +1035,7 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 	uint32_t keyhash;
 	uint64_t h = 0;
 	uint16_t rl;
-	char *raw, *p;
+	char *raw;
 
 	if (m->ts > t->now)
 		t->now = m->ts;
@@ -1114,13 +1133,9 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 	drop = t->cfg.drop_raw && (t->cfg.observe == NULL || reclen > 0);
 	if (drop) {
 		/* In the call's arena: the record, its size, the line. */
-		if ((p = tracker_alloc(tc, reclen + sizeof rl + linelen)) == NULL)
+		if ((ms->line = tracker_arena_line(tc, rec, reclen, linelen)) ==
+		    NULL)
 			return;
-		if (reclen > 0)
-			memcpy(p, rec, reclen);
-		rl = (uint16_t)reclen;
-		memcpy(p + reclen, &rl, sizeof rl);
-		ms->line = p + reclen + sizeof rl;
 		ms->raw_in_line = 3;
 		raw = NULL;
 		if (!sm.is_request)
