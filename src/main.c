@@ -165,7 +165,7 @@ main_stored_call(void *arg, struct call *c)
 	for (i = 0; ms->hist != NULL && i < c->n_msgs; i++)
 		if (c->msgs[i].raw != NULL &&
 		    sipscan_parse(c->msgs[i].raw, c->msgs[i].len, &sm) == 0)
-			(void)rules_observe(ms->hist, &sm, rec, sizeof rec);
+			(void)rules_observe(ms->hist, &sm, c, rec, sizeof rec);
 	while (ms->n > 0 && (ms->n == MAIN_STORED_AHEAD ||
 	    c->first_ts - ms->q[ms->head]->last_ts > MAIN_STORED_WINDOW))
 		main_stored_judge(ms);

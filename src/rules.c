@@ -491,14 +491,14 @@ struct rctx {
 
 /* ---- small helpers -------------------------------------------------- */
 
-/* A scanned field of a message, or an absent slice (also when out of bounds). */
+/* A field of a message's own slices (no reference), bounded by its bytes. */
 static inline struct sv_str
-rules_f(const struct rules_msg *rm, int f)
+rules_f_own(const struct rules_msg *rm, int f)
 {
 	uint32_t	o, l;
 
 	if (rm->wide == NULL) {
-		if ((o = rm->sl[f][0]) == RULES_F_NONE16)
+		if ((o = rm->sl[f][0]) >= RULES_F_REF16)
 			return SV_STR_NULL;
 		l = rm->sl[f][1];
 	} else if ((o = rm->wide[f][0]) == RULES_F_NONE)
@@ -508,6 +508,44 @@ rules_f(const struct rules_msg *rm, int f)
 	if ((uint64_t)o + l > rm->blen)
 		return SV_STR_NULL;
 	return (struct sv_str){ rm->base + o, l };
+}
+
+/*
+ * A scanned field of a message, or an absent slice (also when out of
+ * bounds); a field its record shares with the call is the call's string.
+ */
+static inline struct sv_str
+rules_f(const struct rules_msg *rm, int f)
+{
+	if (rm->wide == NULL && rm->sl[f][0] == RULES_F_REF16)
+		return rm->ref != NULL ? rm->ref[f] : SV_STR_NULL;
+	return rules_f_own(rm, f);
+}
+
+/* The call's own string for each field a record may share with it. */
+void
+rules_call_fields(const struct call *c, struct sv_str *f)
+{
+	int	i;
+
+	for (i = 0; i < RULES_F__MAX; i++)
+		f[i] = SV_STR_NULL;
+	if (c == NULL)
+		return;
+	if (c->call_id != NULL)
+		f[RF_CALL_ID] = (struct sv_str){ c->call_id, strlen(c->call_id) };
+	if (c->caller != NULL)
+		f[RF_FROM_URI] = (struct sv_str){ c->caller, strlen(c->caller) };
+	if (c->callee != NULL)
+		f[RF_TO_URI] = (struct sv_str){ c->callee, strlen(c->callee) };
+	if (c->ruri != NULL)
+		f[RF_RURI] = (struct sv_str){ c->ruri, strlen(c->ruri) };
+	if (c->method != NULL)
+		f[RF_METHOD] = f[RF_CSEQ_METHOD] =
+		    (struct sv_str){ c->method, strlen(c->method) };
+	if (c->user_agent != NULL)
+		f[RF_USER_AGENT] = f[RF_SERVER] =
+		    (struct sv_str){ c->user_agent, strlen(c->user_agent) };
 }
 
 /* A wide message's fields, chained to the summary that frees them. */
@@ -534,7 +572,8 @@ rules_set_all(struct rules_summary *s, struct rules_msg *rm,
 	int			 f;
 
 	rm->wide = NULL;
-	if (sm->len < RULES_F_NONE16) {
+	rm->ref = NULL;
+	if (sm->len < RULES_F_REF16) {
 		for (f = 0; f < RULES_F__MAX; f++) {
 			rm->sl[f][0] = v[f]->s == NULL ? RULES_F_NONE16 :
 			    (uint16_t)(v[f]->s - rm->base);
@@ -568,6 +607,7 @@ rules_unset(struct rules_msg *rm)
 {
 	memset(rm->sl, 0xff, sizeof rm->sl);
 	rm->wide = NULL;
+	rm->ref = NULL;
 	rm->base = NULL;
 	rm->blen = 0;
 }
@@ -1074,11 +1114,16 @@ rules_hist_copy_id(char *buf, size_t size, const struct rules_hist_entry *e)
  * the record: a copy of the bytes the slices cover (overlapping slices,
  * such as an auth header's parameters within its value, share them), so
  * that the tracker may drop the raw bytes.  It holds exactly what
- * rules_take() takes, so no message is scanned twice.
+ * rules_take() takes, so no message is scanned twice.  With RULES_REC_REF
+ * a message slice may instead be offset RULES_F_REF16: the same bytes as
+ * the call's own string for it (rules_call_fields()), so that the Call-ID,
+ * From and To URIs a call repeats in every message are not copied into
+ * each record.
  */
 #define RULES_REC_RPORT		0x01	/* via_has_rport */
 #define RULES_REC_NOT_SIP	0x02	/* no start line: the rules skip it */
 #define RULES_REC_STRINGS	0x04	/* slices point into the string area */
+#define RULES_REC_REF		0x08	/* some slices are the call's strings */
 #define RULES_REC_SLICES	14	/* slices of a message */
 #define RULES_REC_AUTH_SLICES	15	/* slices of an auth header */
 #define RULES_REC_NONE		0xffff	/* offset of an absent slice */
@@ -1086,6 +1131,8 @@ _Static_assert(RULES_REC_SLICES == RULES_F__MAX &&
     sizeof(((struct rules_msg *)0)->sl) == RULES_REC_SLICES * 4,
     "the record's slices are struct rules_msg's sl, in enum rules_field order");
 _Static_assert(RULES_REC_NONE == RULES_F_NONE16, "one absent offset");
+_Static_assert(TRACKER_RECORD_MAX < RULES_F_REF16,
+    "a string area offset is never the reference mark");
 #define RULES_REC_MSG_LEN	(2 + RULES_REC_SLICES * 4)
 #define RULES_REC_AUTH_LEN	(1 + RULES_REC_AUTH_SLICES * 4)
 #define RULES_REC_MAX_SLICES	(RULES_REC_SLICES + \
@@ -1161,23 +1208,97 @@ rules_rec_copy(uint16_t *w, int k, const char *buf, size_t len,
 }
 
 /*
+ * Copy the c= and o= lines of the body in slice k of w (words 2k, 2k+1:
+ * offset into buf and length), each with its line end, to area at *used
+ * (room for cap bytes) and point the slice there: all that the rules read
+ * of a body that no digest covers (rules_sdp_private() looks at nothing
+ * else, line by line).  0, or -1 when they do not fit or lie outside len.
+ */
+static int
+rules_rec_sdp(uint16_t *w, int k, const char *buf, size_t len,
+    unsigned char *area, size_t cap, size_t *used)
+{
+	const char	*p, *end, *eol;
+	size_t		 o = w[2 * k], l = w[2 * k + 1], start = *used, n;
+
+	if (o == RULES_REC_NONE)
+		return 0;
+	if (o + l > len)
+		return -1;
+	for (p = buf + o, end = p + l; p < end; p = eol) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		else
+			eol++;
+		if (eol - p < 2 || p[1] != '=' || (p[0] != 'c' && p[0] != 'o'))
+			continue;
+		n = (size_t)(eol - p);
+		if (*used + n > cap)
+			return -1;
+		memcpy(area + *used, p, n);
+		*used += n;
+	}
+	w[2 * k] = (uint16_t)start;
+	w[2 * k + 1] = (uint16_t)(*used - start);
+	return 0;
+}
+
+/*
  * Copy the bytes the slices of a message (RULES_REC_SLICES in w) and of its
  * n auth headers (RULES_REC_AUTH_SLICES each, after) cover to area (room
  * for cap bytes), pointing the slices there: an auth header's parameters
- * lie within its value and share its copy; the bytes used, or -1 when they
- * do not fit.
+ * lie within its value and share its copy.  A message slice holding the
+ * same bytes as the call's own string for it (c: the call, or NULL) becomes
+ * RULES_F_REF16 instead, and *refs tells whether any did.  Unless sdp_full,
+ * the body keeps only its c= and o= lines (rules_rec_sdp()).  The bytes
+ * used, or -1 when they do not fit.
  */
 static int
 rules_rec_strings(uint16_t *w, int n, const char *buf, size_t len,
-    unsigned char *area, size_t cap)
+    const struct call *c, int sdp_full, unsigned char *area, size_t cap,
+    int *refs)
 {
+	const char	*cs[RULES_REC_SLICES] = { NULL };
+	size_t		 cl[RULES_REC_SLICES] = { 0 };
 	uint16_t	*aw;
-	size_t		 used = 0, vo, vl, o;
+	size_t		 used = 0, vo, vl, o, l;
 	int		 i, k;
 
-	for (k = 0; k < RULES_REC_SLICES; k++)
+	*refs = 0;
+	if (c != NULL) {
+		/* As rules_call_fields(), with the tracker's lengths. */
+		cs[RF_CALL_ID] = c->call_id;
+		cl[RF_CALL_ID] = c->call_id_len;
+		cs[RF_FROM_URI] = c->caller;
+		cl[RF_FROM_URI] = c->caller_len;
+		cs[RF_TO_URI] = c->callee;
+		cl[RF_TO_URI] = c->callee_len;
+		cs[RF_RURI] = c->ruri;
+		cl[RF_RURI] = c->ruri_len;
+		cs[RF_METHOD] = cs[RF_CSEQ_METHOD] = c->method;
+		cl[RF_METHOD] = cl[RF_CSEQ_METHOD] = c->method_len;
+		cs[RF_USER_AGENT] = cs[RF_SERVER] = c->user_agent;
+		cl[RF_USER_AGENT] = cl[RF_SERVER] = c->user_agent_len;
+	}
+	for (k = 0; k < RULES_REC_SLICES; k++) {
+		o = w[2 * k];
+		l = w[2 * k + 1];
+		/* The NUL check keeps a wrong length from sharing anything. */
+		if (cs[k] != NULL && l == cl[k] && o != RULES_REC_NONE &&
+		    o + l <= len && memcmp(cs[k], buf + o, l) == 0 &&
+		    cs[k][l] == '\0') {
+			w[2 * k] = RULES_F_REF16;
+			*refs = 1;
+			continue;
+		}
+		if (k == RF_BODY && !sdp_full) {
+			if (rules_rec_sdp(w, k, buf, len, area, cap, &used) != 0)
+				return -1;
+			continue;
+		}
 		if (rules_rec_copy(w, k, buf, len, area, cap, &used) != 0)
 			return -1;
+	}
 	for (i = 0; i < n; i++) {
 		aw = w + RULES_REC_SLICES * 2 + i * RULES_REC_AUTH_SLICES * 2;
 		vo = aw[0];
@@ -1202,13 +1323,13 @@ rules_rec_strings(uint16_t *w, int n, const char *buf, size_t len,
  * the message's bytes or, with copy, into a copy of the bytes they cover.
  */
 static size_t
-rules_observe_rec(void *arg, const struct sip_msg *sm, unsigned char *rec,
-    size_t cap, int copy)
+rules_observe_rec(void *arg, const struct sip_msg *sm, const struct call *c,
+    unsigned char *rec, size_t cap, int copy)
 {
 	uint16_t		 w[RULES_REC_MAX_SLICES * 2], *aw;
 	unsigned char		*p = rec;
 	size_t			 hdr;
-	int			 i, n, used;
+	int			 i, n, used, refs = 0, sdp_full = 0;
 
 	if (arg != NULL)
 		rules_history_observe(arg, sm);
@@ -1231,11 +1352,14 @@ rules_observe_rec(void *arg, const struct sip_msg *sm, unsigned char *rec,
 		RULES_AUTH_EACH(RULES_ENC, aw, &sm->auth[i], sm->buf);
 	}
 	used = 0;
-	if (copy && (used = rules_rec_strings(w, n, sm->buf, sm->len,
-	    rec + hdr, cap - hdr)) < 0)
+	/* A body a digest may cover (auth-int) is kept whole. */
+	for (i = 0; i < n && sdp_full == 0; i++)
+		sdp_full = sm->auth[i].kind >= SIP_AUTH_AUTHORIZATION;
+	if (copy && (used = rules_rec_strings(w, n, sm->buf, sm->len, c,
+	    sdp_full, rec + hdr, cap - hdr, &refs)) < 0)
 		return 0;
 	*p++ = (sm->via_has_rport ? RULES_REC_RPORT : 0) |
-	    (copy ? RULES_REC_STRINGS : 0);
+	    (copy ? RULES_REC_STRINGS : 0) | (refs ? RULES_REC_REF : 0);
 	*p++ = (unsigned char)n;
 	memcpy(p, w, RULES_REC_SLICES * 4);
 	p += RULES_REC_SLICES * 4;
@@ -1250,18 +1374,19 @@ rules_observe_rec(void *arg, const struct sip_msg *sm, unsigned char *rec,
 
 /* Record what the rules need of a message, read later from its bytes. */
 size_t
-rules_observe(void *arg, const struct sip_msg *sm, unsigned char *rec,
-    size_t cap)
+rules_observe(void *arg, const struct sip_msg *sm, const struct call *c,
+    unsigned char *rec, size_t cap)
 {
-	return rules_observe_rec(arg, sm, rec, cap, 0);
+	(void)c;
+	return rules_observe_rec(arg, sm, NULL, rec, cap, 0);
 }
 
 /* Record what the rules need of a message, with a copy of those bytes. */
 size_t
-rules_observe_copy(void *arg, const struct sip_msg *sm, unsigned char *rec,
-    size_t cap)
+rules_observe_copy(void *arg, const struct sip_msg *sm, const struct call *c,
+    unsigned char *rec, size_t cap)
 {
-	return rules_observe_rec(arg, sm, rec, cap, 1);
+	return rules_observe_rec(arg, sm, c, rec, cap, 1);
 }
 
 /* Make room for n more auth headers in the summary; 0 or -1. */
@@ -1311,6 +1436,9 @@ rules_take_record(struct rules_summary *s, struct rules_msg *rm,
 	hdr = RULES_REC_MSG_LEN + (size_t)n * RULES_REC_AUTH_LEN;
 	if (n > SIP_MAX_AUTH || reclen < hdr)
 		return -1;
+	/* Only a copying record shares the call's strings. */
+	if ((p[0] & (RULES_REC_REF | RULES_REC_STRINGS)) == RULES_REC_REF)
+		return -1;
 	if (p[0] & RULES_REC_STRINGS) {
 		/* The slices point into the record's own string area. */
 		base = (const char *)rec + hdr;
@@ -1327,6 +1455,7 @@ rules_take_record(struct rules_summary *s, struct rules_msg *rm,
 	/* The record's words as they are; rules_f() checks them. */
 	memcpy(rm->sl, p, sizeof rm->sl);
 	rm->wide = NULL;
+	rm->ref = (rec[0] & RULES_REC_REF) ? s->callf : NULL;
 	rm->base = base;
 	rm->blen = (uint32_t)len;
 	p += RULES_REC_SLICES * 4;
@@ -1681,6 +1810,7 @@ rules_msg_base(struct rules_msg *rm, const struct msg *msg, int auth0)
 	rm->txn = -1;
 	rm->auth0 = auth0;
 	rm->n_auth = 0;
+	rm->ref = NULL;
 }
 
 /*
@@ -1743,6 +1873,7 @@ rules_summarize_in(const struct config *cfg, const struct call *c,
 		s->auth_borrowed = 1;
 	}
 	s->call = c;
+	rules_call_fields(c, s->callf);
 	s->now = now;
 	s->first = -1;
 	n = c->n_msgs > 0 ? (size_t)c->n_msgs : 1;

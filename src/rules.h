@@ -96,6 +96,8 @@ enum rules_field {
 	RULES_F__MAX
 };
 #define RULES_F_NONE16	0xffff		/* offset of an absent field */
+#define RULES_F_REF16	0xfffe		/* the field is the call's own string
+					   for it (rules_call_fields()) */
 #define RULES_F_NONE	UINT32_MAX	/* the same, in a wide message */
 
 /* One message of the call as the rules see it. */
@@ -118,15 +120,19 @@ struct rules_msg {
 	 * The scanned fields (enum rules_field) as offsets into base (the
 	 * message's bytes, or the string area of its tracker record) and
 	 * lengths, read through rules.c's accessor, which checks them against
-	 * blen; offset RULES_F_NONE16: absent.  Kept in the tracker record's
-	 * form so that taking a message from it is a straight copy.  A
-	 * message too large for 16 bits has its fields in wide instead
-	 * (offset RULES_F_NONE: absent), owned by the summary.
+	 * blen; offset RULES_F_NONE16: absent; RULES_F_REF16: the same bytes
+	 * as ref[field], the call's own string for it (its Call-ID, caller,
+	 * callee, ...), which the record need not copy.  Kept in the tracker
+	 * record's form
+	 * so that taking a message from it is a straight copy.  A message too
+	 * large for 16 bits has its fields in wide instead (offset
+	 * RULES_F_NONE: absent), owned by the summary.
 	 */
 	const char	*base;
 	uint32_t	 blen;		/* bytes at base the fields lie in */
 	uint16_t	 sl[RULES_F__MAX][2];
 	uint32_t	(*wide)[2];
+	const struct sv_str *ref;	/* for RULES_F_REF16 fields, or NULL */
 };
 
 /* One transaction (a request, its retransmissions and responses). */
@@ -198,6 +204,8 @@ struct rules_summary {
 	int		 icmp_v6, icmp_type, icmp_code;
 	char		 retry_elsewhere[128];
 	char		 challenged_elsewhere[128];
+	/* The call's own strings per field (rules_call_fields()). */
+	struct sv_str	 callf[RULES_F__MAX];
 };
 
 /*
@@ -221,16 +229,24 @@ struct rules_history *rules_history_new(void);
 void	 rules_history_free(struct rules_history *h);
 /*
  * Record what the rules need of a scanned message (a tracker observer);
- * arg is a struct rules_history, or NULL.
+ * arg is a struct rules_history, or NULL; the call is not used.
  */
-size_t	 rules_observe(void *arg, const struct sip_msg *sm, unsigned char *rec,
-	    size_t cap);
+size_t	 rules_observe(void *arg, const struct sip_msg *sm,
+	    const struct call *c, unsigned char *rec, size_t cap);
 /*
  * The same, with a copy of the bytes the record's fields cover, so that the
- * rules need no raw bytes (for a tracker with drop_raw).
+ * rules need no raw bytes (for a tracker with drop_raw); a field equal to
+ * the call's own string for it (c: the call the message joins, or NULL) is
+ * not copied but refers to it.
  */
 size_t	 rules_observe_copy(void *arg, const struct sip_msg *sm,
-	    unsigned char *rec, size_t cap);
+	    const struct call *c, unsigned char *rec, size_t cap);
+/*
+ * The call's own string for each field a record may share with it (its
+ * Call-ID, caller, callee, Request-URI, method, User-Agent), absent for
+ * the others.
+ */
+void	 rules_call_fields(const struct call *c, struct sv_str *f);
 /* Whether any rule is enabled. */
 int	 rules_enabled(const struct config *cfg);
 /* Build the summary of a call; 0 or -1.  Free with rules_summary_free(). */

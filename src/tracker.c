@@ -40,8 +40,22 @@ struct tchunk {
 	/* size bytes of data follow the header */
 };
 
-#define TRACKER_ARENA_FIRST	320	/* bytes allocated with the call */
+#define TRACKER_ARENA_FIRST	320	/* bytes allocated with the call, at least */
+#define TRACKER_ARENA_FIRST_MAX	8192	/* and at most */
 #define TRACKER_ARENA_CHUNK	128	/* further chunks, at least */
+
+/*
+ * Kinds of call by their first request's method, each with its own estimate
+ * of the arena a call uses: an INVITE call with the rules' records takes
+ * kilobytes, an OPTIONS ping a few hundred bytes.
+ */
+enum tracker_kind {
+	TRACKER_KIND_INVITE = 0,
+	TRACKER_KIND_REGISTER,
+	TRACKER_KIND_OPTIONS,
+	TRACKER_KIND_OTHER,
+	TRACKER_KIND__MAX
+};
 
 /* The tracker's wrapper around a call: struct call must stay first. */
 struct tcall {
@@ -55,6 +69,8 @@ struct tcall {
 	int		 dirty;		/* on the changed list */
 	TAILQ_ENTRY(tcall) dq;		/* changed list (track_changes) */
 	int		 nchunks;	/* chunks added to the arena */
+	int		 kind;		/* enum tracker_kind */
+	int		 learned;	/* its arena use is in arena_avg */
 	struct tchunk	*arena;		/* newest chunk first; the last one is
 					   first0, allocated with the call */
 	struct tchunk	 first0;	/* must stay last: its data follows
@@ -88,6 +104,13 @@ struct tracker {
 	size_t		 n_active, n_kept;
 	uint64_t	 next_id;
 	int64_t		 now;		/* latest capture time seen */
+	/*
+	 * Per kind of call, a moving average of the arena bytes done calls
+	 * used (in 1/16 bytes): a new call's first chunk is sized by it, so
+	 * that most calls take one allocation with little slack (doubling
+	 * chunks left up to half of a call's arena unused).
+	 */
+	size_t		 arena_avg[TRACKER_KIND__MAX];
 };
 
 static unsigned	tracker_hash(const void *, size_t);
@@ -635,10 +658,29 @@ call_prefetch(const struct call *c)
 	}
 }
 
+/* Fold an ended call's arena use into its kind's moving average, once. */
+static void
+tracker_arena_learn(struct tracker *t, struct tcall *tc)
+{
+	const struct tchunk *ch;
+	size_t used = 0, *avg = &t->arena_avg[tc->kind];
+
+	if (tc->learned)
+		return;
+	tc->learned = 1;
+	for (ch = tc->arena; ch != NULL; ch = ch->next)
+		used += ch->used;
+	if (used > TRACKER_ARENA_FIRST_MAX)
+		used = TRACKER_ARENA_FIRST_MAX;
+	/* avg is in 1/16 bytes; each call weighs 1/8. */
+	*avg = *avg - *avg / 8 + used * 2;
+}
+
 /* Hand a call to the done callback, then keep or free it. */
 static void
 tracker_emit(struct tracker *t, struct tcall *tc)
 {
+	tracker_arena_learn(t, tc);
 	tracker_unlink(t, tc);
 	tc->c.done = 1;
 	if (t->done != NULL)
@@ -745,6 +787,19 @@ tracker_evict(struct tracker *t)
 	}
 }
 
+/* The kind of a call whose first message has this CSeq method. */
+static int
+tracker_kind(struct sv_str method)
+{
+	if (sv_str_ieq(method, "INVITE"))
+		return TRACKER_KIND_INVITE;
+	if (sv_str_ieq(method, "REGISTER"))
+		return TRACKER_KIND_REGISTER;
+	if (sv_str_ieq(method, "OPTIONS"))
+		return TRACKER_KIND_OPTIONS;
+	return TRACKER_KIND_OTHER;
+}
+
 /* Create a call for the message just scanned. */
 static struct tcall *
 tracker_call_new(struct tracker *t, const struct sv_meta *m,
@@ -752,17 +807,30 @@ tracker_call_new(struct tracker *t, const struct sv_meta *m,
 {
 	struct tcall *tc;
 	struct call *c;
+	size_t first;
+	int kind;
 
 	while (tracker_held(t) >= t->cfg.max_calls && tracker_held(t) > 0)
 		tracker_evict(t);
-	/* The call and the first chunk of its arena in one allocation. */
-	tc = malloc(sizeof *tc + TRACKER_ARENA_FIRST);
+	/*
+	 * The call and the first chunk of its arena in one allocation, as
+	 * large as calls of its kind used lately, and an eighth more.
+	 */
+	kind = tracker_kind(sm->cseq_method);
+	first = t->arena_avg[kind] / 16;
+	first = (first + first / 8 + 63) & ~(size_t)63;
+	if (first < TRACKER_ARENA_FIRST)
+		first = TRACKER_ARENA_FIRST;
+	if (first > TRACKER_ARENA_FIRST_MAX)
+		first = TRACKER_ARENA_FIRST_MAX;
+	tc = malloc(sizeof *tc + first);
 	if (tc == NULL)
 		return NULL;
 	memset(tc, 0, sizeof *tc);
-	tc->first0.size = TRACKER_ARENA_FIRST +
+	tc->first0.size = first +
 	    (sizeof *tc - (size_t)((char *)(&tc->first0 + 1) - (char *)tc));
 	tc->arena = &tc->first0;
+	tc->kind = kind;
 	c = &tc->c;
 	c->priv = tc;
 	tc->invite_txn = -1;
@@ -789,6 +857,12 @@ tracker_call_new(struct tracker *t, const struct sv_meta *m,
 		return NULL;
 	}
 	tc->cid_len = (uint32_t)sm->call_id.len;
+	c->call_id_len = tc->cid_len;
+	c->method_len = (uint32_t)(sm->is_request ? sm->method.len :
+	    sm->cseq_method.len);
+	c->caller_len = (uint32_t)sm->from_uri.len;
+	c->callee_len = (uint32_t)sm->to_uri.len;
+	c->ruri_len = (uint32_t)(sm->is_request ? sm->ruri.len : 0);
 	tc->hash = tracker_hash(c->call_id, sm->call_id.len);
 	if (tracker_insert(t, tc) != 0) {
 		call_free(c);
@@ -1063,10 +1137,13 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 	if (m->ts > c->last_ts)
 		c->last_ts = m->ts;
 	if (c->user_agent == NULL) {
-		if (sm.user_agent.s != NULL)
+		if (sm.user_agent.s != NULL) {
 			c->user_agent = tracker_strdup(tc, sm.user_agent);
-		else if (sm.server.s != NULL)
+			c->user_agent_len = (uint32_t)sm.user_agent.len;
+		} else if (sm.server.s != NULL) {
 			c->user_agent = tracker_strdup(tc, sm.server);
+			c->user_agent_len = (uint32_t)sm.server.len;
+		}
 	}
 	if (c->n_msgs >= t->cfg.max_msgs_per_call) {
 		c->truncated++;
@@ -1121,7 +1198,7 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 
 	/* The observer's record, then the line and (unless dropped) raw. */
 	if (t->cfg.observe != NULL) {
-		reclen = t->cfg.observe(t->cfg.observe_arg, &sm, rec,
+		reclen = t->cfg.observe(t->cfg.observe_arg, &sm, c, rec,
 		    sizeof rec);
 		if (reclen > sizeof rec)
 			reclen = 0;
@@ -1190,6 +1267,9 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 			tracker_auth(c, AUTH_ANSWER, idx, txn, 0);
 	} else {
 		tracker_state_response(tc, &sm, txn);
+		/* Ended: learn its size now, not only once it lingered. */
+		if (tc->bye_done && !tc->learned)
+			tracker_arena_learn(t, tc);
 		if (sm.status >= 200 && c->txns[txn].final == idx) {
 			if (c->txns[txn].has_credentials)
 				tracker_auth(c, AUTH_RESULT, idx, txn, sm.status);

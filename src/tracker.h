@@ -100,6 +100,12 @@ struct call {
 	char		*callee;	/* To URI of the first request */
 	char		*ruri;		/* Request-URI of the first request */
 	char		*user_agent;	/* first User-Agent or Server seen */
+	/*
+	 * strlen() of the six strings above, kept by the tracker (which
+	 * never changes a string once set); 0 in a call built elsewhere.
+	 */
+	uint32_t	 call_id_len, method_len, caller_len, callee_len;
+	uint32_t	 ruri_len, user_agent_len;
 	int64_t		 first_ts, last_ts;
 	struct sv_addr	 src, dst;	/* of the first request */
 	uint8_t		 transport;
@@ -138,10 +144,14 @@ struct tracker_config {
 	 * Optional: write a compact record of a scanned message (at most cap
 	 * bytes) kept with the message's raw bytes, and return its size, 0
 	 * for none.  Slices are meant to be stored as offsets from sm->buf,
-	 * which becomes msg->raw; msg_record() gives the record back.
+	 * which becomes msg->raw; msg_record() gives the record back.  c is
+	 * the call the message joins: a record may refer to its strings
+	 * (Call-ID, caller, callee, ...), which stay as they are while the
+	 * call lives.
 	 */
 	size_t		(*observe)(void *arg, const struct sip_msg *sm,
-			    unsigned char *rec, size_t cap);
+			    const struct call *c, unsigned char *rec,
+			    size_t cap);
 	void		*observe_arg;
 	int		 track_changes;	/* list calls changed since the last
 					   tracker_drain_changed() (the TUI) */

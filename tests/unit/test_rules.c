@@ -1390,7 +1390,8 @@ t_observe(struct rules_history *h, const struct call *c)
 	for (i = 0; i < c->n_msgs; i++) {
 		ck_assert_int_eq(sipscan_parse(c->msgs[i].raw, c->msgs[i].len,
 		    &sm), 0);
-		ck_assert_uint_gt(rules_observe(h, &sm, rec, sizeof rec), 0);
+		ck_assert_uint_gt(rules_observe(h, &sm, c, rec, sizeof rec),
+		    0);
 	}
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sipscan.h"
 #include "tracker.h"
 
 #define SEC 1000000LL
@@ -224,13 +225,23 @@ test_done_dropped(void *arg, struct call *c)
 	test_done(arg, c);
 }
 
-/* A stand-in observer: a three-byte record for every message. */
+/*
+ * A stand-in observer: a three-byte record for every message, which comes
+ * with the call it joins, its Call-ID already set.
+ */
 static size_t
-test_observe3(void *arg, const struct sip_msg *sm, unsigned char *rec,
-    size_t cap)
+test_observe3(void *arg, const struct sip_msg *sm, const struct call *c,
+    unsigned char *rec, size_t cap)
 {
 	(void)arg;
-	(void)sm;
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(strlen(c->call_id), sm->call_id.len);
+	ck_assert_uint_eq(c->call_id_len, sm->call_id.len);
+	ck_assert_int_eq(memcmp(c->call_id, sm->call_id.s, sm->call_id.len), 0);
+	ck_assert_uint_eq(strlen(c->caller), c->caller_len);
+	ck_assert_uint_eq(strlen(c->callee), c->callee_len);
+	ck_assert_uint_eq(strlen(c->ruri), c->ruri_len);
+	ck_assert_uint_eq(strlen(c->method), c->method_len);
 	ck_assert_uint_ge(cap, 3);
 	memcpy(rec, "rec", 3);
 	return 3;
