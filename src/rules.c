@@ -522,6 +522,19 @@ rules_f(const struct rules_msg *rm, int f)
 	return rules_f_own(rm, f);
 }
 
+/*
+ * One of the call's strings as a slice: all len bytes the tracker copied
+ * (a NUL within them included, as the message had it), or up to its NUL
+ * in a call built elsewhere (len 0).
+ */
+static struct sv_str
+rules_call_str(const char *s, uint32_t len)
+{
+	if (s == NULL)
+		return SV_STR_NULL;
+	return (struct sv_str){ s, len > 0 ? len : strlen(s) };
+}
+
 /* The call's own string for each field a record may share with it. */
 void
 rules_call_fields(const struct call *c, struct sv_str *f)
@@ -532,20 +545,14 @@ rules_call_fields(const struct call *c, struct sv_str *f)
 		f[i] = SV_STR_NULL;
 	if (c == NULL)
 		return;
-	if (c->call_id != NULL)
-		f[RF_CALL_ID] = (struct sv_str){ c->call_id, strlen(c->call_id) };
-	if (c->caller != NULL)
-		f[RF_FROM_URI] = (struct sv_str){ c->caller, strlen(c->caller) };
-	if (c->callee != NULL)
-		f[RF_TO_URI] = (struct sv_str){ c->callee, strlen(c->callee) };
-	if (c->ruri != NULL)
-		f[RF_RURI] = (struct sv_str){ c->ruri, strlen(c->ruri) };
-	if (c->method != NULL)
-		f[RF_METHOD] = f[RF_CSEQ_METHOD] =
-		    (struct sv_str){ c->method, strlen(c->method) };
-	if (c->user_agent != NULL)
-		f[RF_USER_AGENT] = f[RF_SERVER] =
-		    (struct sv_str){ c->user_agent, strlen(c->user_agent) };
+	f[RF_CALL_ID] = rules_call_str(c->call_id, c->call_id_len);
+	f[RF_FROM_URI] = rules_call_str(c->caller, c->caller_len);
+	f[RF_TO_URI] = rules_call_str(c->callee, c->callee_len);
+	f[RF_RURI] = rules_call_str(c->ruri, c->ruri_len);
+	f[RF_METHOD] = f[RF_CSEQ_METHOD] = rules_call_str(c->method,
+	    c->method_len);
+	f[RF_USER_AGENT] = f[RF_SERVER] = rules_call_str(c->user_agent,
+	    c->user_agent_len);
 }
 
 /* A wide message's fields, chained to the summary that frees them. */

@@ -101,8 +101,9 @@ struct call {
 	char		*ruri;		/* Request-URI of the first request */
 	char		*user_agent;	/* first User-Agent or Server seen */
 	/*
-	 * strlen() of the six strings above, kept by the tracker (which
-	 * never changes a string once set); 0 in a call built elsewhere.
+	 * Bytes of the six strings above as the tracker copied them from the
+	 * message (a NUL within them included; it never changes a string once
+	 * set); 0 in a call built elsewhere.
 	 */
 	uint32_t	 call_id_len, method_len, caller_len, callee_len;
 	uint32_t	 ruri_len, user_agent_len;
