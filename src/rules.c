@@ -1265,35 +1265,19 @@ rules_rec_strings(uint16_t *w, int n, const char *buf, size_t len,
     const struct call *c, int sdp_full, unsigned char *area, size_t cap,
     int *refs)
 {
-	const char	*cs[RULES_REC_SLICES] = { NULL };
-	size_t		 cl[RULES_REC_SLICES] = { 0 };
+	struct sv_str	 cf[RULES_F__MAX];
 	uint16_t	*aw;
 	size_t		 used = 0, vo, vl, o, l;
 	int		 i, k;
 
 	*refs = 0;
-	if (c != NULL) {
-		/* As rules_call_fields(), with the tracker's lengths. */
-		cs[RF_CALL_ID] = c->call_id;
-		cl[RF_CALL_ID] = c->call_id_len;
-		cs[RF_FROM_URI] = c->caller;
-		cl[RF_FROM_URI] = c->caller_len;
-		cs[RF_TO_URI] = c->callee;
-		cl[RF_TO_URI] = c->callee_len;
-		cs[RF_RURI] = c->ruri;
-		cl[RF_RURI] = c->ruri_len;
-		cs[RF_METHOD] = cs[RF_CSEQ_METHOD] = c->method;
-		cl[RF_METHOD] = cl[RF_CSEQ_METHOD] = c->method_len;
-		cs[RF_USER_AGENT] = cs[RF_SERVER] = c->user_agent;
-		cl[RF_USER_AGENT] = cl[RF_SERVER] = c->user_agent_len;
-	}
+	/* What the rules will read for a shared slice (rules_f()). */
+	rules_call_fields(c, cf);
 	for (k = 0; k < RULES_REC_SLICES; k++) {
 		o = w[2 * k];
 		l = w[2 * k + 1];
-		/* The NUL check keeps a wrong length from sharing anything. */
-		if (cs[k] != NULL && l == cl[k] && o != RULES_REC_NONE &&
-		    o + l <= len && memcmp(cs[k], buf + o, l) == 0 &&
-		    cs[k][l] == '\0') {
+		if (cf[k].s != NULL && l == cf[k].len && o != RULES_REC_NONE &&
+		    o + l <= len && memcmp(cf[k].s, buf + o, l) == 0) {
 			w[2 * k] = RULES_F_REF16;
 			*refs = 1;
 			continue;

@@ -61,7 +61,6 @@ enum tracker_kind {
 struct tcall {
 	struct call	 c;
 	uint32_t	 hash;		/* of the Call-ID */
-	uint32_t	 cid_len;	/* strlen(c.call_id) */
 	TAILQ_ENTRY(tcall) q;
 	int		 invite_txn;	/* last initial INVITE (or request) txn, -1 none */
 	int		 bye_done;	/* a BYE got its final response */
@@ -430,7 +429,7 @@ tracker_slot_put(struct tslot *slots, size_t n, struct tcall *tc)
 	for (i = tc->hash & mask; slots[i].tc != NULL; i = (i + 1) & mask)
 		;
 	slots[i].hash = tc->hash;
-	slots[i].len = tc->cid_len;
+	slots[i].len = tc->c.call_id_len;
 	slots[i].tc = tc;
 }
 
@@ -856,8 +855,7 @@ tracker_call_new(struct tracker *t, const struct sv_meta *m,
 		call_free(c);
 		return NULL;
 	}
-	tc->cid_len = (uint32_t)sm->call_id.len;
-	c->call_id_len = tc->cid_len;
+	c->call_id_len = (uint32_t)sm->call_id.len;
 	c->method_len = (uint32_t)(sm->is_request ? sm->method.len :
 	    sm->cseq_method.len);
 	c->caller_len = (uint32_t)sm->from_uri.len;
@@ -1268,7 +1266,7 @@ tracker_message(void *arg, const struct sv_meta *m, const char *buf,
 	} else {
 		tracker_state_response(tc, &sm, txn);
 		/* Ended: learn its size now, not only once it lingered. */
-		if (tc->bye_done && !tc->learned)
+		if (tc->bye_done)
 			tracker_arena_learn(t, tc);
 		if (sm.status >= 200 && c->txns[txn].final == idx) {
 			if (c->txns[txn].has_credentials)
